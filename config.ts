@@ -1,0 +1,200 @@
+// The stack config: one strict zod schema over the keys exactly as they stand in `Pulumi.<stack>.yaml`,
+// so every problem is reported at once by the key a person edits. The Pulumi program and the offline
+// tools both parse through `parseConfig`; only where the raw keys come from differs.
+import { z } from "zod";
+import { deployGroups, workloadNames, workloads, type DeployGroup, type WorkloadName } from "./pipeline";
+
+/** Regions where Cloud Run, Cloud Functions gen2 and Cloud Scheduler all run. */
+export const regions = [
+  "africa-south1", "asia-east1", "asia-east2", "asia-northeast1", "asia-northeast2", "asia-northeast3",
+  "asia-south1", "asia-south2", "asia-southeast1", "asia-southeast2", "australia-southeast1",
+  "australia-southeast2", "europe-central2", "europe-north1", "europe-southwest1", "europe-west1",
+  "europe-west2", "europe-west3", "europe-west4", "europe-west6", "europe-west8", "europe-west9",
+  "europe-west10", "europe-west12", "me-central1", "me-central2", "me-west1", "northamerica-northeast1",
+  "northamerica-northeast2", "southamerica-east1", "southamerica-west1", "us-central1", "us-east1",
+  "us-east4", "us-east5", "us-south1", "us-west1", "us-west2", "us-west3", "us-west4",
+] as const;
+
+/** A zod error callback: "missing; expected X" or "expected X, got "latest"". */
+function expected(format: string) {
+  return (issue: { input?: unknown }) =>
+    issue.input === undefined ? `missing; expected ${format}` : `expected ${format}, got ${JSON.stringify(issue.input)}`;
+}
+
+/** A string field that must match `pattern`, described as `format` in every message. */
+function formatted(pattern: RegExp, format: string) {
+  return z.string({ error: expected(format) }).regex(pattern, { error: expected(format) });
+}
+
+export const commitFormat = "a git commit SHA, 7–40 lowercase hex characters";
+const commit = formatted(/^[0-9a-f]{7,40}$/, commitFormat);
+
+const region = z.string({ error: expected("a GCP region such as us-west2") }).refine(
+  (r) => (regions as readonly string[]).includes(r),
+  { error: (issue) => `unknown region ${JSON.stringify(issue.input)}${suggestion(String(issue.input), regions)}; expected a GCP region such as us-west2` },
+);
+
+const groupCommits = z
+  .record(z.string(), commit, { error: expected(`a map of deploy group to commit (${deployGroups.join(", ")})`) })
+  .superRefine((groups, ctx) => {
+    for (const name of Object.keys(groups)) {
+      if (!(deployGroups as readonly string[]).includes(name)) {
+        ctx.addIssue({ code: "custom", path: [name], message: `unknown deploy group ${JSON.stringify(name)}; the groups are ${deployGroups.join(", ")}` });
+      }
+    }
+    for (const name of deployGroups) {
+      if (!(name in groups)) ctx.addIssue({ code: "custom", path: [name], message: `missing; expected ${commitFormat} for deploy group ${name}` });
+    }
+  })
+  .transform((groups) => groups as Record<DeployGroup, string>);
+
+const override = z.strictObject({
+  commit,
+  reason: z.string({ error: expected("the reason this workload is pinned apart from its deploy group") }).trim().min(1, {
+    error: expected("the reason this workload is pinned apart from its deploy group"),
+  }),
+});
+
+const overrides = z
+  .record(z.string(), override, { error: expected("a map of service or function name to {commit, reason}") })
+  .superRefine((map, ctx) => {
+    for (const name of Object.keys(map)) {
+      if (!(workloadNames as readonly string[]).includes(name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: `unknown service or function ${JSON.stringify(name)}${suggestion(name, workloadNames)}; the workloads are ${workloadNames.join(", ")}`,
+        });
+      }
+    }
+  })
+  .transform((map) => map as Partial<Record<WorkloadName, { commit: string; reason: string }>>);
+
+/** The stack config keys, exactly as written under `config:` in the stack file. */
+export const stackConfigSchema = z.strictObject(
+  {
+    "gcp:project": formatted(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP project ID: 6–30 lowercase letters, digits and hyphens"),
+    "gcp:region": region,
+    "nba-pipeline:projectNumber": formatted(/^[0-9]{6,20}$/, 'the GCP project number, quoted, such as "756957797294"'),
+    "nba-pipeline:registry": formatted(
+      /^[a-z0-9-]+-docker\.pkg\.dev\/[a-z][a-z0-9-]+\/[a-z0-9][a-z0-9._-]*$/,
+      "an Artifact Registry Docker repository such as us-west2-docker.pkg.dev/PROJECT/REPO",
+    ),
+    "nba-pipeline:functionSourceBucket": formatted(
+      /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/,
+      "the GCS bucket of function source zips (NAME/COMMIT.zip): 3–63 lowercase letters, digits, dots, hyphens, underscores",
+    ),
+    "nba-pipeline:deployGroups": groupCommits,
+    "nba-pipeline:overrides": overrides.default({}),
+    "nba-pipeline:alertNotificationChannels": z
+      .array(formatted(/^projects\/[^/]+\/notificationChannels\/[0-9]+$/, "a notification channel name: projects/PROJECT/notificationChannels/ID"), {
+        error: expected("a list of notification channel names"),
+      })
+      .default([]),
+  },
+  { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown config key; the keys this stack reads are listed in config.ts` : undefined) },
+);
+
+export type RawStackConfig = z.input<typeof stackConfigSchema>;
+
+export interface StackConfig {
+  readonly project: string;
+  readonly region: string;
+  readonly projectNumber: string;
+  readonly registry: string;
+  readonly functionSourceBucket: string;
+  readonly deployGroups: Readonly<Record<DeployGroup, string>>;
+  /** Workloads pinned apart from their group, each with the reason a reviewer reads. */
+  readonly overrides: Readonly<Partial<Record<WorkloadName, { readonly commit: string; readonly reason: string }>>>;
+  readonly alertNotificationChannels: readonly string[];
+}
+
+/** One problem in the stack config: the key path as written in the stack file, and what is expected. */
+export interface ConfigProblem {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+export type ParseResult = { ok: true; config: StackConfig } | { ok: false; problems: ConfigProblem[] };
+
+/**
+ * Parses the stack config keys (as written under `config:`; keys of other namespaces such as
+ * `gcp:credentials` are the provider's and are ignored). Collects every problem, never throws.
+ */
+export function parseConfig(raw: unknown): ParseResult {
+  const ours =
+    raw !== null && typeof raw === "object" && !Array.isArray(raw)
+      ? Object.fromEntries(Object.entries(raw).filter(([key]) => key.startsWith("nba-pipeline:") || key === "gcp:project" || key === "gcp:region"))
+      : raw;
+  const result = stackConfigSchema.safeParse(ours);
+  if (!result.success) {
+    return {
+      ok: false,
+      problems: result.error.issues.flatMap((issue) =>
+        issue.code === "unrecognized_keys"
+          ? issue.keys.map((key) => ({ path: [...issue.path, key] as (string | number)[], message: issue.message }))
+          : [{ path: issue.path as (string | number)[], message: issue.message }],
+      ),
+    };
+  }
+  const c = result.data;
+  return {
+    ok: true,
+    config: {
+      project: c["gcp:project"],
+      region: c["gcp:region"],
+      projectNumber: c["nba-pipeline:projectNumber"],
+      registry: c["nba-pipeline:registry"],
+      functionSourceBucket: c["nba-pipeline:functionSourceBucket"],
+      deployGroups: c["nba-pipeline:deployGroups"],
+      overrides: c["nba-pipeline:overrides"],
+      alertNotificationChannels: c["nba-pipeline:alertNotificationChannels"],
+    },
+  };
+}
+
+/** `nba-pipeline:deployGroups.pipeline`: a problem's path as a person finds it in the stack file. */
+export function keyPath(path: readonly (string | number)[]): string {
+  return path.length === 0 ? "config" : path.map(String).join(".");
+}
+
+/**
+ * One message for all problems, a line each: `Pulumi.prod.yaml:14: nba-pipeline:deployGroups.pipeline:
+ * a git commit SHA, 7–40 lowercase hex characters`. `lineOf` maps a key path to its line when known.
+ */
+export function formatProblems(
+  stackFile: string,
+  problems: readonly ConfigProblem[],
+  lineOf: (path: readonly (string | number)[]) => number | undefined = () => undefined,
+): string {
+  const lines = problems.map((p) => {
+    const line = lineOf(p.path);
+    return `  ${stackFile}${line === undefined ? "" : `:${line}`}: ${keyPath(p.path)}: ${p.message}`;
+  });
+  return `invalid stack config in ${stackFile} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`;
+}
+
+/** The commit a workload runs: its override if it has one, else its deploy group's. */
+export function commitFor(config: StackConfig, name: WorkloadName): string {
+  const workload = workloads.find((w) => w.name === name);
+  if (!workload) throw new Error(`commitFor: ${name} is not a workload in pipeline.ts`);
+  return config.overrides[name]?.commit ?? config.deployGroups[workload.group];
+}
+
+/** ` (did you mean "us-west2"?)` when one candidate is within two edits of the input. */
+function suggestion(input: string, candidates: readonly string[]): string {
+  const near = candidates.filter((c) => editDistance(input, c) <= 2);
+  return near.length === 1 ? ` (did you mean ${JSON.stringify(near[0])}?)` : "";
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}

@@ -1,0 +1,58 @@
+// Reading a stack file (`Pulumi.<stack>.yaml`) the way the Pulumi CLI would hand its `config:` map to the
+// program, while keeping the YAML document so errors can name a line and edits keep every comment.
+import { readFileSync } from "node:fs";
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import { formatProblems, parseConfig, type StackConfig } from "../config";
+import { InputError } from "./cli";
+
+export interface StackFile {
+  readonly path: string;
+  readonly text: string;
+  readonly doc: Document;
+  /** The `config:` map as plain values, keys as written (`nba-pipeline:deployGroups`). */
+  readonly raw: Record<string, unknown>;
+  /** 1-based line of the value at a config key path, when it is in the file. */
+  lineOf(path: readonly (string | number)[]): number | undefined;
+}
+
+/** Reads and parses the YAML of a stack file. Throws InputError naming the file and line when it cannot. */
+export function readStackFile(path: string): StackFile {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new InputError(`cannot read stack file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0];
+    const line = lineCounter.linePos(first.pos[0]).line;
+    throw new InputError(`${path}:${line}: not valid YAML: ${first.message.split("\n")[0]}`);
+  }
+  const body: unknown = doc.toJS();
+  const config = body !== null && typeof body === "object" ? (body as Record<string, unknown>).config : undefined;
+  if (config === undefined || config === null || typeof config !== "object" || Array.isArray(config)) {
+    throw new InputError(`${path}: expected a top-level "config:" map of stack settings`);
+  }
+  const lineOf = (keyPath: readonly (string | number)[]): number | undefined => {
+    for (let n = keyPath.length; n >= 0; n--) {
+      const node = doc.getIn(["config", ...keyPath.slice(0, n)], true);
+      if (isScalar(node) || isMap(node)) {
+        if (node.range) return lineCounter.linePos(node.range[0]).line;
+      } else if (node && typeof node === "object" && "range" in node && Array.isArray(node.range)) {
+        return lineCounter.linePos(node.range[0] as number).line;
+      }
+    }
+    return undefined;
+  };
+  return { path, text, doc, raw: config as Record<string, unknown>, lineOf };
+}
+
+/** Reads a stack file and parses its config; every problem in one InputError, each with its line. */
+export function loadStackConfig(path: string): { file: StackFile; config: StackConfig } {
+  const file = readStackFile(path);
+  const result = parseConfig(file.raw);
+  if (!result.ok) throw new InputError(formatProblems(path, result.problems, file.lineOf));
+  return { file, config: result.config };
+}
