@@ -1,0 +1,91 @@
+// Reading deployed state: the JSON of `pulumi stack export` (deployment version 3), or the DIY/file
+// backend's checkpoint file, into the same EngineResource shape the offline capture produces.
+import { readFileSync } from "node:fs";
+import { InputError } from "./cli";
+import type { EngineResource } from "./resources";
+
+/** Reads a state file; every way it can be unreadable or malformed is an InputError naming the file and field. */
+export function readStateExport(path: string): EngineResource[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new InputError(`cannot read state file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`${path}: not JSON (${(error as Error).message}); expected the output of \`pulumi stack export\``);
+  }
+  return parseStateExport(doc, path);
+}
+
+/** The resources of a parsed export; `where` names the file in messages. */
+export function parseStateExport(doc: unknown, where: string): EngineResource[] {
+  if (!isObject(doc)) throw new InputError(`${where}: expected a JSON object from \`pulumi stack export\``);
+  if (doc.version !== 3) {
+    throw new InputError(`${where}: unsupported deployment version ${JSON.stringify(doc.version)}; expected 3 (Pulumi CLI 3.x \`pulumi stack export\`)`);
+  }
+  // `pulumi stack export` wraps the snapshot in "deployment"; the file backend's checkpoint in "checkpoint.latest".
+  const snapshot = "deployment" in doc ? doc.deployment : isObject(doc.checkpoint) ? doc.checkpoint.latest : undefined;
+  const key = "deployment" in doc ? "deployment" : "checkpoint.latest";
+  if (snapshot === undefined || snapshot === null) {
+    if (isObject(doc.checkpoint)) return []; // a stack that was created but never updated
+    throw new InputError(`${where}: expected a "deployment" object (stack export) or "checkpoint" (file backend state)`);
+  }
+  if (!isObject(snapshot)) throw new InputError(`${where}: "${key}" must be an object`);
+  const resources = snapshot.resources ?? [];
+  if (!Array.isArray(resources)) throw new InputError(`${where}: "${key}.resources" must be an array`);
+  return resources.map((r: unknown, i) => toEngineResource(r, `${where}: ${key}.resources[${i}]`));
+}
+
+function toEngineResource(r: unknown, where: string): EngineResource {
+  if (!isObject(r)) throw new InputError(`${where}: expected a resource object`);
+  const urn = stringField(r, "urn", where);
+  const type = stringField(r, "type", where);
+  const name = urn.split("::").pop() ?? "";
+  if (!urn.startsWith("urn:pulumi:") || name === "") throw new InputError(`${where}.urn: not a Pulumi URN: ${JSON.stringify(urn)}`);
+  const inputs = optionalObject(r, "inputs", where);
+  const outputs = optionalObject(r, "outputs", where);
+  const dependencies = optionalStrings(r.dependencies, `${where}.dependencies`);
+  const propertyDependencies: Record<string, readonly string[]> = {};
+  for (const [property, urns] of Object.entries(optionalObject(r, "propertyDependencies", where))) {
+    propertyDependencies[property] = optionalStrings(urns, `${where}.propertyDependencies.${property}`);
+  }
+  if (r.parent !== undefined && typeof r.parent !== "string") throw new InputError(`${where}.parent: expected a URN string`);
+  return {
+    urn,
+    type,
+    name,
+    custom: r.custom === true,
+    ...(r.parent ? { parent: r.parent as string } : {}),
+    inputs,
+    outputs,
+    dependencies,
+    propertyDependencies,
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function stringField(r: Record<string, unknown>, key: string, where: string): string {
+  const value = r[key];
+  if (typeof value !== "string" || value === "") throw new InputError(`${where}.${key}: expected a non-empty string`);
+  return value;
+}
+
+function optionalObject(r: Record<string, unknown>, key: string, where: string): Record<string, unknown> {
+  const value = r[key];
+  if (value === undefined || value === null) return {};
+  if (!isObject(value)) throw new InputError(`${where}.${key}: expected an object`);
+  return value;
+}
+
+function optionalStrings(value: unknown, where: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) throw new InputError(`${where}: expected an array of URN strings`);
+  return value;
+}
