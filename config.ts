@@ -34,19 +34,20 @@ const region = z.string({ error: expected("a GCP region such as us-west2") }).re
   { error: (issue) => `unknown region ${JSON.stringify(issue.input)}${suggestion(String(issue.input), regions)}; expected a GCP region such as us-west2` },
 );
 
+/** A record key that must be one of `names`, with a did-you-mean in its message. */
+function oneOf(names: readonly string[], what: string) {
+  return z.string().refine((key) => names.includes(key), {
+    error: (issue) => `unknown ${what} ${JSON.stringify(issue.input)}${suggestion(String(issue.input), names)}; expected one of ${names.join(", ")}`,
+  });
+}
+
 const groupCommits = z
-  .record(z.string(), commit, { error: expected(`a map of deploy group to commit (${deployGroups.join(", ")})`) })
-  .superRefine((groups, ctx) => {
-    for (const name of Object.keys(groups)) {
-      if (!(deployGroups as readonly string[]).includes(name)) {
-        ctx.addIssue({ code: "custom", path: [name], message: `unknown deploy group ${JSON.stringify(name)}; the groups are ${deployGroups.join(", ")}` });
-      }
-    }
-    for (const name of deployGroups) {
-      if (!(name in groups)) ctx.addIssue({ code: "custom", path: [name], message: `missing; expected ${commitFormat} for deploy group ${name}` });
-    }
-  })
-  .transform((groups) => groups as Record<DeployGroup, string>);
+  .strictObject(Object.fromEntries(deployGroups.map((group) => [group, commit])) as Record<DeployGroup, typeof commit>, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown deploy group; expected one of ${deployGroups.join(", ")}`
+        : expected(`a map of deploy group to commit (${deployGroups.join(", ")})`)(issue),
+  });
 
 const override = z.strictObject({
   commit,
@@ -56,18 +57,7 @@ const override = z.strictObject({
 });
 
 const overrides = z
-  .record(z.string(), override, { error: expected("a map of service or function name to {commit, reason}") })
-  .superRefine((map, ctx) => {
-    for (const name of Object.keys(map)) {
-      if (!(workloadNames as readonly string[]).includes(name)) {
-        ctx.addIssue({
-          code: "custom",
-          path: [name],
-          message: `unknown service or function ${JSON.stringify(name)}${suggestion(name, workloadNames)}; the workloads are ${workloadNames.join(", ")}`,
-        });
-      }
-    }
-  })
+  .record(oneOf(workloadNames, "service or function"), override, { error: expected("a map of service or function name to {commit, reason}") })
   .transform((map) => map as Partial<Record<WorkloadName, { commit: string; reason: string }>>);
 
 /** The stack config keys, exactly as written under `config:` in the stack file. */
@@ -92,8 +82,12 @@ export const stackConfigSchema = z.strictObject(
       })
       .default([]),
   },
-  { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown config key; the keys this stack reads are listed in config.ts` : undefined) },
+  { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown config key; this stack reads ${configKeys().join(", ")}` : undefined) },
 );
+
+function configKeys(): string[] {
+  return Object.keys(stackConfigSchema.shape);
+}
 
 export type RawStackConfig = z.input<typeof stackConfigSchema>;
 
@@ -130,11 +124,13 @@ export function parseConfig(raw: unknown): ParseResult {
   if (!result.success) {
     return {
       ok: false,
-      problems: result.error.issues.flatMap((issue) =>
-        issue.code === "unrecognized_keys"
-          ? issue.keys.map((key) => ({ path: [...issue.path, key] as (string | number)[], message: issue.message }))
-          : [{ path: issue.path as (string | number)[], message: issue.message }],
-      ),
+      problems: result.error.issues.flatMap((issue): ConfigProblem[] => {
+        const path = issue.path as (string | number)[];
+        if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: [...path, key], message: issue.message }));
+        // A bad record key (unknown deploy group or workload) carries its own messages inside.
+        if (issue.code === "invalid_key") return issue.issues.map((inner) => ({ path, message: inner.message }));
+        return [{ path, message: issue.message }];
+      }),
     };
   }
   const c = result.data;

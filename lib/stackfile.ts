@@ -35,16 +35,18 @@ export function readStackFile(path: string): StackFile {
   if (config === undefined || config === null || typeof config !== "object" || Array.isArray(config)) {
     throw new InputError(`${path}: expected a top-level "config:" map of stack settings`);
   }
+  // The line of the deepest key of the path present in the file: a missing key points at its map.
   const lineOf = (keyPath: readonly (string | number)[]): number | undefined => {
-    for (let n = keyPath.length; n >= 0; n--) {
-      const node = doc.getIn(["config", ...keyPath.slice(0, n)], true);
-      if (isScalar(node) || isMap(node)) {
-        if (node.range) return lineCounter.linePos(node.range[0]).line;
-      } else if (node && typeof node === "object" && "range" in node && Array.isArray(node.range)) {
-        return lineCounter.linePos(node.range[0] as number).line;
-      }
+    let line: number | undefined;
+    let node: unknown = doc.contents;
+    for (const key of ["config", ...keyPath]) {
+      if (!isMap(node)) break;
+      const pair = node.items.find((item) => isScalar(item.key) && item.key.value === key);
+      if (!pair || !isScalar(pair.key) || !pair.key.range) break;
+      line = lineCounter.linePos(pair.key.range[0]).line;
+      node = pair.value;
     }
-    return undefined;
+    return line;
   };
   return { path, text, doc, raw: config as Record<string, unknown>, lineOf };
 }

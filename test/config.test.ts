@@ -1,0 +1,193 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { commitFor, formatProblems, parseConfig, type ConfigProblem, type StackConfig } from "../config";
+import { InputError } from "../lib/cli";
+import { loadStackConfig, readStackFile } from "../lib/stackfile";
+
+const valid = {
+  "gcp:project": "nba-props-platform",
+  "gcp:region": "us-west2",
+  "nba-pipeline:projectNumber": "756957797294",
+  "nba-pipeline:registry": "us-west2-docker.pkg.dev/nba-props-platform/nba-pipeline",
+  "nba-pipeline:functionSourceBucket": "nba-props-platform-function-source",
+  "nba-pipeline:deployGroups": { scrapers: "2de48c04", pipeline: "ede3ab89", grading: "ede3ab89" },
+};
+
+function problemsOf(raw: unknown): ConfigProblem[] {
+  const result = parseConfig(raw);
+  if (result.ok) throw new Error("expected the config to be rejected");
+  return result.problems;
+}
+
+function parsed(raw: unknown): StackConfig {
+  const result = parseConfig(raw);
+  if (!result.ok) throw new Error(formatProblems("test", result.problems));
+  return result.config;
+}
+
+describe("parseConfig", () => {
+  it("given the prod stack file, when parsed, then every group has its commit and nothing is pinned apart", () => {
+    const { config } = loadStackConfig("Pulumi.prod.yaml");
+    expect(config.project).toBe("nba-props-platform");
+    expect(config.projectNumber).toBe("756957797294");
+    expect(config.region).toBe("us-west2");
+    expect(config.deployGroups).toEqual({ scrapers: "2de48c04", pipeline: "ede3ab89", grading: "ede3ab89" });
+    expect(config.overrides).toEqual({});
+  });
+
+  it("given the staging stack file, when parsed, then it targets another project and carries one override with its reason", () => {
+    const { config } = loadStackConfig("Pulumi.staging.yaml");
+    expect(config.project).toBe("nba-props-staging");
+    expect(config.region).toBe("us-central1");
+    expect(Object.keys(config.overrides)).toEqual(["grading-coverage-monitor"]);
+    expect(config.overrides["grading-coverage-monitor"]?.reason).toMatch(/coverage monitor/);
+  });
+
+  it("given a missing key, when parsed, then the problem names the key and says it is missing", () => {
+    const { ["nba-pipeline:registry"]: _registry, ...raw } = valid;
+    expect(problemsOf(raw)).toEqual([
+      { path: ["nba-pipeline:registry"], message: expect.stringMatching(/^missing; expected an Artifact Registry Docker repository/) },
+    ]);
+  });
+
+  it.each([["latest"], ["main"], ["EDE3AB89"], ["ede3ab"], ["ede3ab89 "], ["g1234567"]])(
+    "given the mutable or malformed commit %j, when parsed, then it is rejected with the expected format",
+    (bad) => {
+      const raw = { ...valid, "nba-pipeline:deployGroups": { ...valid["nba-pipeline:deployGroups"], pipeline: bad } };
+      expect(problemsOf(raw)).toEqual([
+        {
+          path: ["nba-pipeline:deployGroups", "pipeline"],
+          message: `expected a git commit SHA, 7–40 lowercase hex characters, got ${JSON.stringify(bad)}`,
+        },
+      ]);
+    },
+  );
+
+  it("given an unknown deploy group, when parsed, then the problem names it and lists the groups", () => {
+    const raw = { ...valid, "nba-pipeline:deployGroups": { ...valid["nba-pipeline:deployGroups"], predictions: "ede3ab89" } };
+    expect(problemsOf(raw)).toEqual([
+      { path: ["nba-pipeline:deployGroups", "predictions"], message: "unknown deploy group; expected one of scrapers, pipeline, grading" },
+    ]);
+  });
+
+  it("given a deploy group without a commit, when parsed, then that group is named as missing", () => {
+    const raw = { ...valid, "nba-pipeline:deployGroups": { scrapers: "2de48c04", pipeline: "ede3ab89" } };
+    expect(problemsOf(raw)).toEqual([
+      { path: ["nba-pipeline:deployGroups", "grading"], message: "missing; expected a git commit SHA, 7–40 lowercase hex characters" },
+    ]);
+  });
+
+  it("given an override for an unknown service, when parsed, then the problem names it and suggests the near name", () => {
+    const raw = { ...valid, "nba-pipeline:overrides": { graidng: { commit: "19722f5c", reason: "hotfix" } } };
+    const [problem, ...rest] = problemsOf(raw);
+    expect(rest).toEqual([]);
+    expect(problem.path).toEqual(["nba-pipeline:overrides", "graidng"]);
+    expect(problem.message).toMatch(/^unknown service or function "graidng" \(did you mean "grading"\?\); expected one of nba-scrapers, /);
+  });
+
+  it("given an override without a reason, when parsed, then the reason is required", () => {
+    const raw = { ...valid, "nba-pipeline:overrides": { grading: { commit: "19722f5c" } } };
+    expect(problemsOf(raw)).toEqual([
+      {
+        path: ["nba-pipeline:overrides", "grading", "reason"],
+        message: "missing; expected the reason this workload is pinned apart from its deploy group",
+      },
+    ]);
+  });
+
+  it("given a region typo, when parsed, then the problem suggests the region meant", () => {
+    expect(problemsOf({ ...valid, "gcp:region": "us-wset2" })).toEqual([
+      { path: ["gcp:region"], message: 'unknown region "us-wset2" (did you mean "us-west2"?); expected a GCP region such as us-west2' },
+    ]);
+  });
+
+  it("given an unknown key in our namespace, when parsed, then it is rejected; provider keys of gcp: are left to the provider", () => {
+    const problems = problemsOf({ ...valid, "nba-pipeline:apiKey": "s3cret", "gcp:impersonateServiceAccount": "deployer@x.iam.gserviceaccount.com" });
+    expect(problems).toEqual([{ path: ["nba-pipeline:apiKey"], message: expect.stringMatching(/^unknown config key; this stack reads gcp:project, /) }]);
+  });
+
+  it("given several problems, when parsed, then all of them are reported at once", () => {
+    const raw = { ...valid, "gcp:region": "mars-1", "nba-pipeline:projectNumber": 756957797294, "nba-pipeline:deployGroups": { pipeline: "latest" } };
+    expect(problemsOf(raw).map((p) => p.path.join("."))).toEqual([
+      "gcp:region",
+      "nba-pipeline:projectNumber",
+      "nba-pipeline:deployGroups.scrapers",
+      "nba-pipeline:deployGroups.pipeline",
+      "nba-pipeline:deployGroups.grading",
+    ]);
+  });
+
+  it("given any value at all, when parsed, then it returns problems instead of throwing", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), fc.dictionary(fc.constantFrom(...Object.keys(valid), "nba-pipeline:overrides"), fc.anything())), (raw) => {
+        const result = parseConfig(raw);
+        expect(typeof result.ok).toBe("boolean");
+        if (!result.ok) expect(result.problems.length).toBeGreaterThan(0);
+      }),
+    );
+  });
+
+  it("pins the parsed type", () => {
+    expectTypeOf(parsed(valid).deployGroups).toEqualTypeOf<Readonly<Record<"scrapers" | "pipeline" | "grading", string>>>();
+  });
+});
+
+describe("commitFor", () => {
+  it("given no override, when asked for a workload, then it runs its deploy group's commit", () => {
+    const config = parsed(valid);
+    expect(commitFor(config, "prediction-worker")).toBe("ede3ab89");
+    expect(commitFor(config, "phase3-to-phase4")).toBe("ede3ab89");
+    expect(commitFor(config, "nba-scrapers")).toBe("2de48c04");
+  });
+
+  it("given an override, when asked, then only that workload runs the override's commit", () => {
+    const config = parsed({ ...valid, "nba-pipeline:overrides": { grading: { commit: "19722f5c", reason: "rollback of the grading service only" } } });
+    expect(commitFor(config, "grading")).toBe("19722f5c");
+    expect(commitFor(config, "phase3-to-grading")).toBe("ede3ab89");
+  });
+});
+
+describe("loadStackConfig", () => {
+  const dir = mkdtempSync(join(tmpdir(), "stackfile-"));
+
+  it("given a bad value, when loaded, then the message names the file, line and key", () => {
+    const file = join(dir, "Pulumi.bad.yaml");
+    writeFileSync(
+      file,
+      readStackFile("Pulumi.prod.yaml").text.replace("pipeline: ede3ab89", "pipeline: latest").replace("gcp:region: us-west2", "gcp:region: us-wset2"),
+    );
+    expect(() => loadStackConfig(file)).toThrow(InputError);
+    expect(() => loadStackConfig(file)).toThrow(
+      [
+        `invalid stack config in ${file} (2 problems):`,
+        `  ${file}:6: gcp:region: unknown region "us-wset2" (did you mean "us-west2"?); expected a GCP region such as us-west2`,
+        `  ${file}:15: nba-pipeline:deployGroups.pipeline: expected a git commit SHA, 7–40 lowercase hex characters, got "latest"`,
+      ].join("\n"),
+    );
+  });
+
+  it("given a missing key, when loaded, then the line is that of the map it belongs in", () => {
+    const file = join(dir, "Pulumi.missing.yaml");
+    writeFileSync(file, readStackFile("Pulumi.prod.yaml").text.replace(/^ {4}grading: ede3ab89\n/m, ""));
+    expect(() => loadStackConfig(file)).toThrow(`${file}:11: nba-pipeline:deployGroups.grading: missing;`);
+  });
+
+  it("given YAML that does not parse, when loaded, then the message names file and line", () => {
+    const file = join(dir, "Pulumi.broken.yaml");
+    writeFileSync(file, "config:\n  gcp:project: [unclosed\n");
+    expect(() => loadStackConfig(file)).toThrow(new RegExp(`^${file.replace(/[.]/g, "\\.")}:\\d+: not valid YAML`));
+  });
+
+  it("given a file that does not exist, when loaded, then the message names it", () => {
+    expect(() => loadStackConfig(join(dir, "Pulumi.nope.yaml"))).toThrow(/cannot read stack file .*Pulumi\.nope\.yaml: ENOENT/);
+  });
+
+  it("given a file without a config map, when loaded, then the message says what is expected", () => {
+    const file = join(dir, "Pulumi.empty.yaml");
+    writeFileSync(file, "# nothing\n");
+    expect(() => loadStackConfig(file)).toThrow(`${file}: expected a top-level "config:" map of stack settings`);
+  });
+});
