@@ -1,0 +1,167 @@
+// The app repository's side of drift and release: which commits it has, and how far a commit is behind
+// HEAD. Runs the real `git` binary (no shell, no git library) and batches so a 10,000-commit history
+// costs a handful of processes, not one per commit or per service.
+import { execFile } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { InputError } from "./cli";
+
+/** An app repository that has been checked to be readable, with its HEAD resolved. */
+export interface AppRepo {
+  /** The directory as given (messages name it the way the user wrote it). */
+  readonly dir: string;
+  /** Full SHA of HEAD. */
+  readonly head: string;
+}
+
+/** A git command that failed where it should not have (corrupt object, permissions): its stderr, briefly. */
+export class GitError extends Error {
+  override name = "GitError";
+}
+
+/** What a commit SHA (full or abbreviated) resolves to in the repository. */
+export type Resolution =
+  | { readonly found: true; readonly sha: string }
+  | { readonly found: false; readonly reason: "missing" | "ambiguous" | "not a commit SHA" };
+
+/** How far a commit is behind HEAD. */
+export interface Behind {
+  /** Commits reachable from HEAD and not from the commit (`git rev-list --count C..HEAD`). */
+  readonly commits: number;
+  /** For each path list asked about, in order: how many of those commits (merges aside) change a file under it. */
+  readonly touching: readonly number[];
+}
+
+const fullSha = /^[0-9a-f]{40}([0-9a-f]{24})?$/; // SHA-1, or SHA-256 repositories
+const abbreviatedSha = /^[0-9a-f]{7,64}$/;
+
+/**
+ * Checks that `dir` is a git repository git can read, with at least one commit and full history, and
+ * resolves HEAD. Every way it is not is an InputError naming the directory.
+ */
+export async function openAppRepo(dir: string): Promise<AppRepo> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`app repository ${dir}: no such directory`);
+  const result = await git(dir, ["rev-parse", "--is-shallow-repository", "--verify", "--end-of-options", "HEAD^{commit}"]);
+  if (result.code !== 0) {
+    const message = firstLine(result.stderr);
+    if (/not a git repository/i.test(message)) throw new InputError(`app repository ${dir}: not a git repository`);
+    if (result.stderr.trim() === "" || /needed a single revision|unknown revision|ambiguous argument/i.test(message)) {
+      throw new InputError(`app repository ${dir}: has no commits (HEAD does not resolve)`);
+    }
+    throw new InputError(`app repository ${dir}: git cannot read it: ${message}`);
+  }
+  const [shallow, head] = result.stdout.trim().split("\n");
+  // A shallow clone has no history past its boundary, so every count would be silently too small.
+  if (shallow === "true") {
+    throw new InputError(`app repository ${dir}: is a shallow clone; drift needs full history (git fetch --unshallow, or actions/checkout with fetch-depth: 0)`);
+  }
+  return { dir, head };
+}
+
+/**
+ * Resolves commit SHAs (full or abbreviated, as written in a stack file or a label) in one git process.
+ * Anything that is not 7–64 hex characters is refused without asking git, so a label such as `main`
+ * or `HEAD~3` is never taken for a revision.
+ */
+export async function resolveCommits(repo: AppRepo, shas: readonly string[]): Promise<Map<string, Resolution>> {
+  const resolutions = new Map<string, Resolution>();
+  const asked = [...new Set(shas)].filter((sha) => {
+    if (abbreviatedSha.test(sha)) return true;
+    resolutions.set(sha, { found: false, reason: "not a commit SHA" });
+    return false;
+  });
+  if (asked.length === 0) return resolutions;
+  const result = await git(repo.dir, ["cat-file", "--batch-check=%(objectname)"], asked.map((sha) => `${sha}^{commit}\n`).join(""));
+  if (result.code !== 0) throw new GitError(`git cat-file in ${repo.dir} failed: ${firstLine(result.stderr)}`);
+  const lines = result.stdout.split("\n");
+  asked.forEach((sha, i) => {
+    const line = lines[i] ?? "";
+    if (fullSha.test(line)) resolutions.set(sha, { found: true, sha: line });
+    else resolutions.set(sha, { found: false, reason: line.endsWith(" ambiguous") ? "ambiguous" : "missing" });
+  });
+  return resolutions;
+}
+
+/**
+ * How far `commit` (a full SHA the repository has) is behind HEAD, and how many of those commits touch
+ * each of `pathLists` (paths relative to the repository's top, as in pipeline.ts). Undefined when the
+ * commit is not in HEAD's history (a branch, or a rewritten one): "behind" means nothing then.
+ * Three git processes whatever the number of path lists: the file names of the commits in range are
+ * read once and matched here.
+ */
+export async function behindHead(repo: AppRepo, commit: string, pathLists: readonly (readonly string[])[]): Promise<Behind | undefined> {
+  const ancestor = await git(repo.dir, ["merge-base", "--is-ancestor", commit, repo.head]);
+  if (ancestor.code === 1) return undefined;
+  if (ancestor.code !== 0) throw new GitError(`git merge-base in ${repo.dir} failed for ${commit}: ${firstLine(ancestor.stderr)}`);
+  const range = `${commit}..${repo.head}`;
+  const allPaths = [...new Set(pathLists.flat())];
+  const [count, log] = await Promise.all([
+    git(repo.dir, ["rev-list", "--count", range]),
+    allPaths.length === 0
+      ? Promise.resolve({ code: 0, stdout: "", stderr: "" })
+      : // Every non-merge commit in range that changes a file under any of the paths, with those files.
+        // git's default history simplification (over all the paths at once) leaves out side-branch
+        // changes a merge discarded: they are not in HEAD, so deploying HEAD would not ship them.
+        // :(top,literal): paths are from the repository's top whatever directory was given, and taken as written.
+        git(repo.dir, ["log", "-z", "--no-merges", "--format=%x01%H", "--name-only", range, "--", ...allPaths.map((p) => `:(top,literal)${p}`)]),
+  ]);
+  if (count.code !== 0) throw new GitError(`git rev-list in ${repo.dir} failed for ${range}: ${firstLine(count.stderr)}`);
+  if (log.code !== 0) throw new GitError(`git log in ${repo.dir} failed for ${range}: ${firstLine(log.stderr)}`);
+  const touching = pathLists.map(() => 0);
+  for (const files of commitFiles(log.stdout)) {
+    pathLists.forEach((paths, i) => {
+      if (files.some((file) => paths.some((path) => isUnder(file, path)))) touching[i]++;
+    });
+  }
+  return { commits: Number(count.stdout.trim()), touching };
+}
+
+/** The changed files of each commit in `git log -z --format=%x01%H --name-only` output. */
+function commitFiles(output: string): string[][] {
+  const commits: string[][] = [];
+  for (const field of output.split("\0")) {
+    const token = field.replace(/^\n/, "");
+    if (token.startsWith("\x01")) commits.push([]);
+    else if (token !== "") commits[commits.length - 1]?.push(token);
+  }
+  return commits;
+}
+
+/** Whether `file` is `path` or under it, the way a git pathspec matches a directory. */
+function isUnder(file: string, path: string): boolean {
+  return path.endsWith("/") ? file.startsWith(path) : file === path || file.startsWith(`${path}/`);
+}
+
+function firstLine(text: string): string {
+  return text.trim().split("\n")[0] ?? "";
+}
+
+interface GitResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs git in `dir` (no shell) and resolves with its exit code; only a git that cannot start rejects. */
+function git(dir: string, args: readonly string[], input?: string): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      "git",
+      ["-C", dir, ...args],
+      { encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" } },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== "number") {
+          reject(
+            (error as NodeJS.ErrnoException).code === "ENOENT"
+              ? new InputError("cannot run git: it is not installed or not on PATH")
+              : new GitError(`git ${args[0]} in ${dir}: ${error.message}`),
+          );
+          return;
+        }
+        resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+      },
+    );
+    // git may exit before reading its input (a bad repository); its exit code reports that, not EPIPE.
+    child.stdin?.on("error", () => undefined);
+    child.stdin?.end(input ?? "");
+  });
+}

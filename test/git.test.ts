@@ -1,0 +1,112 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { InputError } from "../lib/cli";
+import { behindHead, openAppRepo, resolveCommits, type AppRepo } from "../lib/git";
+import { buildAppRepo, gitIn } from "./appRepo";
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "git-test-"));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe("openAppRepo", () => {
+  test("given a directory that does not exist, when opened, then an InputError names it", async () => {
+    await expect(openAppRepo(join(root, "nowhere"))).rejects.toThrow(new InputError(`app repository ${join(root, "nowhere")}: no such directory`));
+  });
+
+  test("given a directory outside any repository, when opened, then an InputError says it is not a git repository", async () => {
+    const dir = join(root, "plain");
+    mkdirSync(dir);
+    await expect(openAppRepo(dir)).rejects.toThrow(`app repository ${dir}: not a git repository`);
+    await expect(openAppRepo(dir)).rejects.toBeInstanceOf(InputError);
+  });
+
+  test("given a repository without commits, when opened, then an InputError says HEAD does not resolve", async () => {
+    const dir = join(root, "empty");
+    buildAppRepo(dir, []);
+    await expect(openAppRepo(dir)).rejects.toThrow(`app repository ${dir}: has no commits`);
+  });
+
+  test("given a shallow clone, when opened, then an InputError asks for full history", async () => {
+    const source = join(root, "deep");
+    buildAppRepo(source, [
+      { id: "c1", files: ["a/x.py"] },
+      { id: "c2", files: ["a/x.py"] },
+      { id: "c3", files: ["a/x.py"] },
+    ]);
+    const shallow = join(root, "shallow");
+    gitIn(root, "clone", "--quiet", "--depth", "1", `file://${source}`, shallow);
+    await expect(openAppRepo(shallow)).rejects.toThrow("is a shallow clone; drift needs full history (git fetch --unshallow, or actions/checkout with fetch-depth: 0)");
+  });
+});
+
+describe("resolveCommits and behindHead on one history", () => {
+  // main: c1 ─ c2 ─ c3 ─ c4 ─ c5 ─ c6 (merges keep) ─ c7 (merges discard)
+  //                  └ f1 (feature)         ┘            ┘
+  //                  └ g1 (feature2) ───────────────────-┘
+  // plus h1 on a branch never merged.
+  let shas: Record<string, string>;
+  let repo: AppRepo;
+  beforeAll(async () => {
+    const dir = join(root, "app");
+    shas = buildAppRepo(dir, [
+      { id: "c1", files: ["a/main.py", "b/main.py", "docs/index.md", "shared/util.py"] },
+      { id: "c2", files: ["a/main.py"] },
+      { id: "f1", branch: "feature", parent: "c2", files: ["a/ü file.py"] },
+      { id: "g1", branch: "feature2", parent: "c2", files: ["b/main.py"] },
+      { id: "c3", files: ["b/main.py"] },
+      { id: "c4", files: ["docs/index.md"] },
+      { id: "c5", files: ["shared/util.py", "docs/index.md"] },
+      // A merge that resolves its conflict with new content: f1's change is in HEAD.
+      { id: "c6", merge: "f1", files: ["a/ü file.py"] },
+      // A merge that keeps main's side for every path: g1's change is not in HEAD.
+      { id: "c7", merge: "g1", files: [] },
+      { id: "h1", branch: "hotfix", parent: "c3", files: ["a/main.py"] },
+    ]);
+    repo = await openAppRepo(dir);
+  });
+
+  test("given a repository, when opened, then HEAD is main's full SHA", () => {
+    expect(repo.head).toBe(shas.c7);
+  });
+
+  test("given full, abbreviated, unknown and non-SHA commits, when resolved, then each gets its full SHA or the reason it has none", async () => {
+    const tree = gitIn(repo.dir, "rev-parse", "HEAD^{tree}");
+    const resolved = await resolveCommits(repo, [shas.c1, shas.c3.slice(0, 8), "deadbee", "main", "HEAD~2", tree]);
+    expect(Object.fromEntries(resolved)).toEqual({
+      [shas.c1]: { found: true, sha: shas.c1 },
+      [shas.c3.slice(0, 8)]: { found: true, sha: shas.c3 },
+      deadbee: { found: false, reason: "missing" },
+      main: { found: false, reason: "not a commit SHA" },
+      "HEAD~2": { found: false, reason: "not a commit SHA" },
+      [tree]: { found: false, reason: "missing" },
+    });
+  });
+
+  test("given a commit seven behind HEAD, when measured against path lists, then behind counts every commit and touching counts per list", async () => {
+    const behind = await behindHead(repo, shas.c2, [["a/", "shared/"], ["b/"], ["docs/index.md"], ["grading/"]]);
+    // c2..HEAD is f1 g1 c3 c4 c5 c6 c7. a/ or shared/: f1 (kept by the c6 merge) and c5.
+    // b/: c3 only; g1's change was discarded by the c7 merge. docs/index.md: c4, c5. Merges never count.
+    expect(behind).toEqual({ commits: 7, touching: [2, 1, 2, 0] });
+  });
+
+  test("given HEAD itself, when measured, then it is zero behind", async () => {
+    expect(await behindHead(repo, repo.head, [["a/"]])).toEqual({ commits: 0, touching: [0] });
+  });
+
+  test("given a commit on a branch HEAD never merged, when measured, then it is not in HEAD's history", async () => {
+    expect(await behindHead(repo, shas.h1, [["a/"]])).toBeUndefined();
+  });
+
+  test("given a merged branch's commit, when measured, then it is in HEAD's history", async () => {
+    expect(await behindHead(repo, shas.f1, [["a/"]])).toEqual({ commits: 6, touching: [0] });
+  });
+
+  test("given the repository opened from a subdirectory, when measured, then paths are still from the repository's top", async () => {
+    const fromSubdir = await openAppRepo(join(repo.dir, "a"));
+    expect(await behindHead(fromSubdir, shas.c2, [["a/", "shared/"], ["b/"]])).toEqual({ commits: 7, touching: [2, 1] });
+  });
+});
