@@ -1,0 +1,182 @@
+import { execFile } from "node:child_process";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { InputError } from "../lib/cli";
+import { loadStackConfig } from "../lib/stackfile";
+import { formatRelease, release, type ReleasePlan } from "../tools/release";
+import { buildAppRepo } from "./appRepo";
+
+const project = join(__dirname, "..");
+let root: string;
+let prod: string;
+let staging: string;
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "release-test-"));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+beforeEach(() => {
+  prod = join(root, "Pulumi.prod.yaml");
+  staging = join(root, "Pulumi.staging.yaml");
+  copyFileSync(join(project, "Pulumi.prod.yaml"), prod);
+  copyFileSync(join(project, "Pulumi.staging.yaml"), staging);
+});
+
+/** The lines that differ between two texts of the same length in lines, as [before, after]. */
+function changedLines(before: string, after: string): [string, string][] {
+  const a = before.split("\n");
+  const b = after.split("\n");
+  expect(b.length).toBe(a.length);
+  return a.flatMap((line, i): [string, string][] => (line === b[i] ? [] : [[line, b[i]]]));
+}
+
+describe("release", () => {
+  test("given the prod stack, when the pipeline group is released, then exactly its line changes and its six workloads are listed", async () => {
+    const before = readFileSync(prod, "utf8");
+    const plan = await release({ stackFile: prod, group: "pipeline", commit: "1a8bbcb1" });
+    expect(changedLines(before, readFileSync(prod, "utf8"))).toEqual([["    pipeline: ede3ab89", "    pipeline: 1a8bbcb1"]]);
+    expect(loadStackConfig(prod).config.deployGroups).toEqual({ scrapers: "2de48c04", pipeline: "1a8bbcb1", grading: "ede3ab89" });
+    expect(plan).toMatchObject({ stack: "prod", group: "pipeline", from: "ede3ab89", to: "1a8bbcb1", written: true, verifiedAs: null, pinnedApart: [] });
+    expect(plan.changes.map((c) => [c.name, c.from, c.to])).toEqual([
+      ["nba-phase3-analytics-processors", "ede3ab89", "1a8bbcb1"],
+      ["nba-phase4-precompute-processors", "ede3ab89", "1a8bbcb1"],
+      ["phase3-to-phase4", "ede3ab89", "1a8bbcb1"],
+      ["prediction-coordinator", "ede3ab89", "1a8bbcb1"],
+      ["prediction-worker", "ede3ab89", "1a8bbcb1"],
+      ["phase4-to-phase5", "ede3ab89", "1a8bbcb1"],
+    ]);
+    expect(plan.next).toEqual(["pulumi preview --stack prod --policy-pack policies", "pulumi up --stack prod --policy-pack policies"]);
+  });
+
+  test("given a group with a workload pinned apart, when released, then that workload is reported unchanged with its reason and the long comment lines stay as written", async () => {
+    const before = readFileSync(staging, "utf8");
+    const plan = await release({ stackFile: staging, group: "grading", commit: "94087b90" });
+    expect(changedLines(before, readFileSync(staging, "utf8"))).toEqual([["    grading: 5a498759", "    grading: 94087b90"]]);
+    expect(plan.changes.map((c) => c.name)).toEqual(["grading", "phase3-to-grading"]);
+    expect(plan.pinnedApart).toEqual([
+      { name: "grading-coverage-monitor", kind: "function", phase: 6, commit: "19722f5c", reason: "keep the first coverage monitor while the new thresholds are tuned in staging" },
+    ]);
+    expect(formatRelease(plan)).toContain("  phase 6  grading-coverage-monitor  function  19722f5c: keep the first coverage monitor while the new thresholds are tuned in staging");
+  });
+
+  test("given a release, when the older commit is released again, then the file is byte for byte what it was (rollback)", async () => {
+    const before = readFileSync(prod, "utf8");
+    await release({ stackFile: prod, group: "scrapers", commit: "ede3ab89" });
+    const back = await release({ stackFile: prod, group: "scrapers", commit: "2de48c04" });
+    expect(back).toMatchObject({ from: "ede3ab89", to: "2de48c04", written: true });
+    expect(readFileSync(prod, "utf8")).toBe(before);
+  });
+
+  test.each([
+    ["1234567", '"1234567"'],
+    ["12345e7", '"12345e7"'],
+    ["0b10101", '"0b10101"'],
+    ["abcdef0", "abcdef0"],
+  ])("given the SHA %s, when written, then YAML readers still read a string (%s)", async (commit, written) => {
+    const before = readFileSync(prod, "utf8");
+    await release({ stackFile: prod, group: "grading", commit });
+    expect(changedLines(before, readFileSync(prod, "utf8"))).toEqual([["    grading: ede3ab89", `    grading: ${written}`]]);
+    expect(loadStackConfig(prod).config.deployGroups.grading).toBe(commit);
+  });
+
+  test("given a value written in single quotes and a flow map, when released, then the quoting style and the rest of the line are kept", async () => {
+    const file = join(root, "Pulumi.flow.yaml");
+    const text = readFileSync(prod, "utf8").replace(
+      /  nba-pipeline:deployGroups:\n(?:    #.*\n|    \w+: \w+\n)+/,
+      "  nba-pipeline:deployGroups: { scrapers: '2de48c04', pipeline: 'ede3ab89',   grading: ede3ab89 }   # one line\n",
+    );
+    writeFileSync(file, text);
+    await release({ stackFile: file, group: "pipeline", commit: "1a8bbcb1" });
+    expect(changedLines(text, readFileSync(file, "utf8"))).toEqual([
+      [
+        "  nba-pipeline:deployGroups: { scrapers: '2de48c04', pipeline: 'ede3ab89',   grading: ede3ab89 }   # one line",
+        "  nba-pipeline:deployGroups: { scrapers: '2de48c04', pipeline: '1a8bbcb1',   grading: ede3ab89 }   # one line",
+      ],
+    ]);
+  });
+
+  test("given the commit the group already runs, when released, then nothing is written and the plan says so", async () => {
+    const before = readFileSync(prod, "utf8");
+    const plan = await release({ stackFile: prod, group: "pipeline", commit: "ede3ab89" });
+    expect(plan).toMatchObject({ written: false, from: "ede3ab89", to: "ede3ab89", next: [] });
+    expect(formatRelease(plan)).toBe(`${prod}: deploy group pipeline already runs ede3ab89; nothing changed.\n`);
+    expect(readFileSync(prod, "utf8")).toBe(before);
+  });
+
+  test("given a successful release, when the directory is listed, then no temporary file is left beside the stack file", async () => {
+    await release({ stackFile: prod, group: "pipeline", commit: "1a8bbcb1" });
+    expect(readdirSync(root).filter((f) => f.includes(".tmp"))).toEqual([]);
+  });
+});
+
+describe("release refuses bad input and leaves the file untouched", () => {
+  let repoDir: string;
+  let shas: Record<string, string>;
+  beforeAll(() => {
+    repoDir = join(root, "app");
+    shas = buildAppRepo(repoDir, [
+      { id: "c1", files: ["a.py"] },
+      { id: "c2", files: ["a.py"] },
+    ]);
+  });
+
+  test.each([
+    [{ group: "predictions", commit: "1a8bbcb1" }, '--group: unknown deploy group "predictions"; expected one of scrapers, pipeline, grading'],
+    [{ group: "pipeline", commit: "latest" }, '--commit: expected a git commit SHA, 7–40 lowercase hex characters, got "latest"'],
+    [{ group: "pipeline", commit: "EDE3AB89" }, '--commit: expected a git commit SHA, 7–40 lowercase hex characters, got "EDE3AB89"'],
+    [{ group: "pipeline", commit: "ede3ab" }, '--commit: expected a git commit SHA, 7–40 lowercase hex characters, got "ede3ab"'],
+  ])("given %j, when released, then it is refused with %s", async (args, message) => {
+    const before = readFileSync(prod, "utf8");
+    await expect(release({ stackFile: prod, ...args })).rejects.toThrow(new InputError(message));
+    expect(readFileSync(prod, "utf8")).toBe(before);
+  });
+
+  test("given a commit the app repository does not have, when released with --repo, then it is refused", async () => {
+    const before = readFileSync(prod, "utf8");
+    await expect(release({ stackFile: prod, group: "pipeline", commit: "1a8bbcb1", repo: repoDir })).rejects.toThrow(
+      new InputError(`--commit 1a8bbcb1: not in the app repository ${repoDir}; nothing changed`),
+    );
+    expect(readFileSync(prod, "utf8")).toBe(before);
+  });
+
+  test("given a commit the app repository has, when released with --repo, then the plan shows the full SHA it was found as", async () => {
+    const plan: ReleasePlan = await release({ stackFile: prod, group: "pipeline", commit: shas.c1.slice(0, 8), repo: repoDir });
+    expect(plan.verifiedAs).toBe(shas.c1);
+    expect(formatRelease(plan).split("\n")[0]).toBe(`${prod}: deploy group pipeline ede3ab89 -> ${shas.c1.slice(0, 8)} (found in the app repository as ${shas.c1}).`);
+  });
+
+  test("given a stack file that is already invalid, when released, then the config problems are reported and nothing is written", async () => {
+    const broken = readFileSync(prod, "utf8").replace("gcp:region: us-west2", "gcp:region: us-west9");
+    writeFileSync(prod, broken);
+    await expect(release({ stackFile: prod, group: "pipeline", commit: "1a8bbcb1" })).rejects.toThrow(/gcp:region: unknown region "us-west9"/);
+    expect(readFileSync(prod, "utf8")).toBe(broken);
+  });
+
+  const tsx = join(project, "node_modules", ".bin", "tsx");
+  const run = (args: string[]) =>
+    promisify(execFile)(tsx, ["tools/release.ts", ...args], { cwd: project }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+
+  test("given an unknown group, when run as a command, then it exits 2 with one line on stderr, no stack trace, and the stack file is untouched", async () => {
+    const before = readFileSync(join(project, "Pulumi.prod.yaml"), "utf8");
+    const { code, stdout, stderr } = await run(["--group", "nope", "--commit", "1a8bbcb1"]);
+    expect({ code, stdout, stderr }).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: 'error: --group: unknown deploy group "nope"; expected one of scrapers, pipeline, grading\n',
+    });
+    expect(readFileSync(join(project, "Pulumi.prod.yaml"), "utf8")).toBe(before);
+  });
+
+  test("given the commit prod already runs, when run as a command with --json, then stdout is one JSON document and nothing is written", async () => {
+    const current = loadStackConfig(join(project, "Pulumi.prod.yaml")).config.deployGroups.pipeline;
+    const { code, stdout } = await run(["--group", "pipeline", "--commit", current, "--json"]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ stack: "prod", group: "pipeline", from: current, to: current, written: false });
+  });
+});
