@@ -65,13 +65,14 @@ export class PinnedService extends pulumi.ComponentResource {
     const outgoing = declareEnvCalls(this, caller, args.calls ?? []);
 
     const publisher = this.account.email.apply(serviceAccountMember);
-    for (const { key, topic } of args.publishes) {
-      new pubsub.TopicIAMMember(
-        `${name}-publishes-${topicNames[key]}`,
-        { project: args.project, topic: topic.name, role: "roles/pubsub.publisher", member: publisher },
-        { parent: this },
-      );
-    }
+    const publishGrants = args.publishes.map(
+      ({ key, topic }) =>
+        new pubsub.TopicIAMMember(
+          `${name}-publishes-${topicNames[key]}`,
+          { project: args.project, topic: topic.name, role: "roles/pubsub.publisher", member: publisher },
+          { parent: this },
+        ),
+    );
     const topicEnv = args.publishes.map(({ key, topic }) => ({ name: topicEnvFor(key), value: topic.name }));
     const callEnv = Object.entries(outgoing.env).map(([envName, url]) => ({ name: envName, value: url }));
 
@@ -89,8 +90,8 @@ export class PinnedService extends pulumi.ComponentResource {
           containers: [{ image: this.image, envs: [...topicEnv, ...callEnv] }],
         },
       },
-      // After the earlier phases, and after its own invoker grants: never running without the right to call.
-      { parent: this, dependsOn: [...args.after, ...outgoing.calls.map((c) => c.grant)] },
+      // After the earlier phases, and after its own grants: never running without the right to call or publish.
+      { parent: this, dependsOn: [...args.after, ...outgoing.calls.map((c) => c.grant), ...publishGrants] },
     );
     this.url = this.service.uri;
     this.callee = {

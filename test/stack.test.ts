@@ -190,7 +190,10 @@ describe.each(modes)("given the $stack stack file (preview: $preview)", (m) => {
       const account = accountAt(resources(), service, "template.serviceAccount");
       const publishers = ofType(resources(), types.topicMember).filter((t) => memberAccount(resources(), t) === account);
       expect(publishers.map((p) => p.inputs.topic).sort(), s.name).toEqual(s.publishes.map((k) => named(resources(), types.topic, topics[k]).inputs.name).sort());
-      for (const p of publishers) expect(p.inputs.role).toBe("roles/pubsub.publisher");
+      for (const p of publishers) {
+        expect(p.inputs.role).toBe("roles/pubsub.publisher");
+        expect(service.dependencies, `${s.name} deploys after it may publish`).toContain(p.urn);
+      }
       const envs = inputAt(service, "template.containers.0.envs") as { name: string; value: string }[];
       expect(envs.map((e) => e.value).sort()).toEqual(s.publishes.map((k) => topics[k]).sort());
     }
