@@ -82,48 +82,70 @@ export async function resolveCommits(repo: AppRepo, shas: readonly string[]): Pr
 }
 
 /**
- * How far `commit` (a full SHA the repository has) is behind HEAD, and how many of those commits touch
- * each of `pathLists` (paths relative to the repository's top, as in pipeline.ts). Undefined when the
- * commit is not in HEAD's history (a branch, or a rewritten one): "behind" means nothing then.
- * Three git processes whatever the number of path lists: the file names of the commits in range are
- * read once and matched here.
+ * For each of `commits` (full SHAs the repository has): how far it is behind HEAD, and how many of those
+ * commits touch each of `pathLists` (paths from the repository's top, as in pipeline.ts); undefined
+ * when the commit is not in HEAD's history (a branch, or rewritten history): "behind" means nothing then.
+ * One cheap `rev-list` per commit, then one `git log` reads the changed files of all their ranges at
+ * once and the matching against each path list happens here.
  */
-export async function behindHead(repo: AppRepo, commit: string, pathLists: readonly (readonly string[])[]): Promise<Behind | undefined> {
-  const ancestor = await git(repo.dir, ["merge-base", "--is-ancestor", commit, repo.head]);
-  if (ancestor.code === 1) return undefined;
-  if (ancestor.code !== 0) throw new GitError(`git merge-base in ${repo.dir} failed for ${commit}: ${firstLine(ancestor.stderr)}`);
-  const range = `${commit}..${repo.head}`;
-  const allPaths = [...new Set(pathLists.flat())];
-  const [count, log] = await Promise.all([
-    git(repo.dir, ["rev-list", "--count", range]),
-    allPaths.length === 0
-      ? Promise.resolve({ code: 0, stdout: "", stderr: "" })
-      : // Every non-merge commit in range that changes a file under any of the paths, with those files.
-        // git's default history simplification (over all the paths at once) leaves out side-branch
-        // changes a merge discarded: they are not in HEAD, so deploying HEAD would not ship them.
-        // :(top,literal): paths are from the repository's top whatever directory was given, and taken as written.
-        git(repo.dir, ["log", "-z", "--no-merges", "--format=%x01%H", "--name-only", range, "--", ...allPaths.map((p) => `:(top,literal)${p}`)]),
-  ]);
-  if (count.code !== 0) throw new GitError(`git rev-list in ${repo.dir} failed for ${range}: ${firstLine(count.stderr)}`);
-  if (log.code !== 0) throw new GitError(`git log in ${repo.dir} failed for ${range}: ${firstLine(log.stderr)}`);
-  const touching = pathLists.map(() => 0);
-  for (const files of commitFiles(log.stdout)) {
-    pathLists.forEach((paths, i) => {
-      if (files.some((file) => paths.some((path) => isUnder(file, path)))) touching[i]++;
-    });
-  }
-  return { commits: Number(count.stdout.trim()), touching };
+export async function behindHead(
+  repo: AppRepo,
+  commits: readonly string[],
+  pathLists: readonly (readonly string[])[],
+): Promise<Map<string, Behind | undefined>> {
+  // `C...HEAD` with --left-right: "<" lines are commits only C has (so C is not an ancestor of HEAD),
+  // ">" lines the commits HEAD has that C does not: the ones C is behind.
+  const ranges = new Map(
+    await Promise.all(
+      [...new Set(commits)].map(async (commit) => {
+        const result = await git(repo.dir, ["rev-list", "--left-right", `${commit}...${repo.head}`, "--"]);
+        if (result.code !== 0) throw new GitError(`git rev-list in ${repo.dir} failed for ${commit}: ${firstLine(result.stderr)}`);
+        const lines = result.stdout.split("\n").filter((line) => line !== "");
+        return [commit, lines.some((line) => line.startsWith("<")) ? undefined : new Set(lines.map((line) => line.slice(1)))] as const;
+      }),
+    ),
+  );
+  const ancestors = [...ranges].flatMap(([commit, range]) => (range && range.size > 0 ? [commit] : []));
+  const filesOf = ancestors.length === 0 ? new Map<string, string[]>() : await changedFiles(repo, ancestors, [...new Set(pathLists.flat())]);
+
+  return new Map(
+    [...ranges].map(([commit, range]) => {
+      if (range === undefined) return [commit, undefined];
+      const touching = pathLists.map((paths) => {
+        let count = 0;
+        for (const sha of range) if (filesOf.get(sha)?.some((file) => paths.some((path) => isUnder(file, path)))) count++;
+        return count;
+      });
+      return [commit, { commits: range.size, touching }];
+    }),
+  );
 }
 
-/** The changed files of each commit in `git log -z --format=%x01%H --name-only` output. */
-function commitFiles(output: string): string[][] {
-  const commits: string[][] = [];
-  for (const field of output.split("\0")) {
-    const token = field.replace(/^\n/, "");
-    if (token.startsWith("\x01")) commits.push([]);
-    else if (token !== "") commits[commits.length - 1]?.push(token);
+/**
+ * The files under `paths` changed by each non-merge commit between any of `bases` and HEAD, read in one
+ * `git log` from the bases' common ancestors. git's default history simplification leaves out
+ * side-branch changes a merge discarded: they are not in HEAD, so deploying HEAD would not ship them.
+ */
+async function changedFiles(repo: AppRepo, bases: readonly string[], paths: readonly string[]): Promise<Map<string, string[]>> {
+  const files = new Map<string, string[]>();
+  if (paths.length === 0) return files;
+  let bottoms = [bases[0]];
+  if (bases.length > 1) {
+    const result = await git(repo.dir, ["merge-base", "--all", "--octopus", ...bases]);
+    if (result.code !== 0) throw new GitError(`git merge-base in ${repo.dir} failed: ${firstLine(result.stderr)}`);
+    bottoms = result.stdout.split("\n").filter((line) => line !== "");
   }
-  return commits;
+  // :(top,literal): paths are from the repository's top whatever directory was given, and taken as written.
+  const pathspecs = paths.map((path) => `:(top,literal)${path}`);
+  const log = await git(repo.dir, ["log", "-z", "--no-merges", "--format=%x01%H", "--name-only", repo.head, "--not", ...bottoms, "--", ...pathspecs]);
+  if (log.code !== 0) throw new GitError(`git log in ${repo.dir} failed: ${firstLine(log.stderr)}`);
+  let current: string[] = [];
+  for (const field of log.stdout.split("\0")) {
+    const token = field.replace(/^\n/, "");
+    if (token.startsWith("\x01")) files.set(token.slice(1), (current = []));
+    else if (token !== "") current.push(token);
+  }
+  return files;
 }
 
 /** Whether `file` is `path` or under it, the way a git pathspec matches a directory. */

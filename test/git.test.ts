@@ -87,26 +87,37 @@ describe("resolveCommits and behindHead on one history", () => {
   });
 
   test("given a commit seven behind HEAD, when measured against path lists, then behind counts every commit and touching counts per list", async () => {
-    const behind = await behindHead(repo, shas.c2, [["a/", "shared/"], ["b/"], ["docs/index.md"], ["grading/"]]);
+    const behind = (await behindHead(repo, [shas.c2], [["a/", "shared/"], ["b/"], ["docs/index.md"], ["grading/"]])).get(shas.c2);
     // c2..HEAD is f1 g1 c3 c4 c5 c6 c7. a/ or shared/: f1 (kept by the c6 merge) and c5.
     // b/: c3 only; g1's change was discarded by the c7 merge. docs/index.md: c4, c5. Merges never count.
     expect(behind).toEqual({ commits: 7, touching: [2, 1, 2, 0] });
   });
 
   test("given HEAD itself, when measured, then it is zero behind", async () => {
-    expect(await behindHead(repo, repo.head, [["a/"]])).toEqual({ commits: 0, touching: [0] });
+    expect((await behindHead(repo, [repo.head], [["a/"]])).get(repo.head)).toEqual({ commits: 0, touching: [0] });
   });
 
   test("given a commit on a branch HEAD never merged, when measured, then it is not in HEAD's history", async () => {
-    expect(await behindHead(repo, shas.h1, [["a/"]])).toBeUndefined();
+    const behind = await behindHead(repo, [shas.h1], [["a/"]]);
+    expect(behind.has(shas.h1)).toBe(true);
+    expect(behind.get(shas.h1)).toBeUndefined();
   });
 
   test("given a merged branch's commit, when measured, then it is in HEAD's history", async () => {
-    expect(await behindHead(repo, shas.f1, [["a/"]])).toEqual({ commits: 6, touching: [0] });
+    expect((await behindHead(repo, [shas.f1], [["a/"]])).get(shas.f1)).toEqual({ commits: 6, touching: [0] });
+  });
+
+  test("given several commits on different branches at once, when measured, then each gets what it gets alone", async () => {
+    const paths = [["a/", "shared/"], ["b/"], ["docs/"]];
+    const commits = [shas.c2, shas.f1, shas.c4, shas.h1, repo.head];
+    const together = await behindHead(repo, commits, paths);
+    for (const commit of commits) expect(together.get(commit)).toEqual((await behindHead(repo, [commit], paths)).get(commit));
+    // c4..HEAD: c5 c6 c7 and the merged f1 and g1; g1's change to b/ was discarded by c7.
+    expect(together.get(shas.c4)).toEqual({ commits: 5, touching: [2, 0, 1] });
   });
 
   test("given the repository opened from a subdirectory, when measured, then paths are still from the repository's top", async () => {
     const fromSubdir = await openAppRepo(join(repo.dir, "a"));
-    expect(await behindHead(fromSubdir, shas.c2, [["a/", "shared/"], ["b/"]])).toEqual({ commits: 7, touching: [2, 1] });
+    expect((await behindHead(fromSubdir, [shas.c2], [["a/", "shared/"], ["b/"]])).get(shas.c2)).toEqual({ commits: 7, touching: [2, 1] });
   });
 });

@@ -110,8 +110,8 @@ export function deployedCommits(resources: readonly EngineResource[]): DeployedC
 }
 
 /**
- * Measures every workload against HEAD. Git runs once to resolve all commits and three times per
- * distinct measured commit (a handful: one per deploy group, plus overrides), concurrently.
+ * Measures every workload against HEAD. Git runs once to resolve every commit, then once per distinct
+ * measured commit (a handful: one per deploy group, plus overrides) and once more for all their files.
  */
 export async function measureDrift(
   repo: AppRepo,
@@ -131,18 +131,11 @@ export async function measureDrift(
     return resolution?.found ? [resolution.sha] : [];
   };
   const bases = new Set(measured.flatMap(shaOf));
-  const behindByBase = new Map<string, Behind | undefined | GitError>(
-    await Promise.all(
-      [...bases].map(async (sha) => {
-        try {
-          return [sha, await behindHead(repo, sha, pathLists)] as const;
-        } catch (error) {
-          if (error instanceof GitError) return [sha, error] as const;
-          throw error;
-        }
-      }),
-    ),
-  );
+  // A git failure (a corrupt or unreadable object) is reported on every workload it leaves unmeasured.
+  const behindByBase: Map<string, Behind | undefined> | GitError = await behindHead(repo, [...bases], pathLists).catch((error: unknown) => {
+    if (error instanceof GitError) return error;
+    throw error;
+  });
 
   const which = deployed ? "deployed" : "pinned";
   return workloads.map((workload, i): WorkloadDrift => {
@@ -171,8 +164,8 @@ export async function measureDrift(
       }[resolution?.reason ?? "missing"];
       return unmeasured("unknown commit", `${which} commit ${JSON.stringify(commit)} ${why}`);
     }
+    if (behindByBase instanceof GitError) return unmeasured("git error", behindByBase.message);
     const behind = behindByBase.get(resolution.sha);
-    if (behind instanceof GitError) return unmeasured("git error", behind.message);
     if (behind === undefined) return unmeasured("not in HEAD's history", `${which} commit ${commit} is not an ancestor of HEAD (a branch, or rewritten history)`);
     return {
       ...fields,
