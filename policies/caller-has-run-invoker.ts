@@ -1,0 +1,43 @@
+// The 401 of the ops log: phase3-to-grading called grading as an account without roles/run.invoker.
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { buildCallGraph, invokerRole } from "./callgraph";
+import { plainResources } from "./resources";
+
+export interface CallerHasRunInvokerConfig {
+  /** Names the default compute account (NUMBER-compute@…) when no known value in the stack gives the number. */
+  readonly projectNumber?: string;
+}
+
+export const callerHasRunInvoker: StackValidationPolicy = {
+  name: "caller-has-run-invoker",
+  description: `Every caller of a Cloud Run service or gen2 function has ${invokerRole} on it.`,
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  remediationSteps:
+    `Grant the caller's identity ${invokerRole} on the callee (a gcp.cloudrunv2.ServiceIamMember with the callee's name and ` +
+    "location); in this repository, declare the call in pipeline.ts so the stack creates that grant. A caller with no " +
+    "service account runs as the project's default compute account: give it a dedicated account instead.",
+  configSchema: {
+    properties: {
+      projectNumber: {
+        type: "string",
+        pattern: "^[0-9]{6,20}$",
+        description: "The GCP project number, naming the default compute account when nothing in the stack does (e.g. during preview).",
+      },
+    },
+  },
+  // Decides from known values and dependency URNs only (see callgraph.ts), so a call whose account is
+  // not known during preview is still judged: it never degrades to "can't run during preview".
+  validateStack: (args, reportViolation) => {
+    const config = args.getConfig<CallerHasRunInvokerConfig>();
+    const graph = buildCallGraph(plainResources(args.resources), config);
+    for (const call of graph.calls) {
+      if (call.granted) continue;
+      reportViolation(
+        `${call.caller} calls ${call.callee} (found by ${call.via}) as ${call.identity}, which lacks ${invokerRole} on ` +
+          `${call.callee}: every request will fail with 401/403. Fix: ${call.fix}`,
+        call.callerUrn,
+      );
+    }
+  },
+};

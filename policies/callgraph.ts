@@ -1,0 +1,887 @@
+// The call graph of a stack: who calls which Cloud Run service or gen2 function, as which identity, and
+// which roles/run.invoker grants let it. One pure module (no Pulumi imports) so the policies and the
+// operator reports judge exactly the same graph.
+//
+// It reads resources as the engine hands them over, during `up` (every value known) and during preview
+// (values of new resources unknown). It never guesses an unknown value: an unknown account email or
+// service name is identified by the resource it came from (propertyDependencies), and whatever cannot be
+// identified that way counts as NOT granted. Missing values are provider defaults and say so.
+
+/** A resource as the call graph reads it: the engine's view with plain (unproxied) property values. */
+export interface PlainResource {
+  readonly urn: string;
+  readonly type: string;
+  /** The logical name given to the resource constructor. */
+  readonly name: string;
+  readonly props: Readonly<Record<string, unknown>>;
+  /** For each top-level property, the URNs of the resources its value came from. */
+  readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+}
+
+/** One caller reaching one callee. */
+export interface Call {
+  /** The caller as a person names it: the workload, subscription, job or trigger name. */
+  readonly caller: string;
+  /** The resource whose configuration makes the call. */
+  readonly callerUrn: string;
+  /** The Cloud Run service or gen2 function called. */
+  readonly callee: string;
+  readonly calleeUrn: string;
+  /** How the call was found: `env GRADING_URL`, `push subscription`, `scheduler job`, `eventarc trigger`, `event trigger`. */
+  readonly via: string;
+  /** The identity the call is made as, in words (an email, a new account, the default compute account…). */
+  readonly identity: string;
+  /** The IAM member of that identity when it is known (`serviceAccount:EMAIL`). */
+  readonly member?: string;
+  readonly granted: boolean;
+  /** URNs of the grants (or of the callee, for invokerIamDisabled) that let this call through. */
+  readonly grants: readonly string[];
+  /** The exact grant to add when not granted; why each near-miss grant does not count. */
+  readonly fix: string;
+}
+
+/** An identity a workload or trigger runs as. */
+export interface Runtime {
+  readonly urn: string;
+  /** `grading (service)`, `phase3-to-grading (event trigger)`, `nightly (scheduler job)`… */
+  readonly who: string;
+  readonly identity: string;
+  /** Runs as the project's default compute or App Engine account. */
+  readonly isDefaultAccount: boolean;
+}
+
+/** One member of one roles/run.invoker grant, in every form the graph reads. */
+export interface InvokerGrantMember {
+  readonly grantUrn: string;
+  /** `cloudrunv2.ServiceIamMember grading-invoker`. */
+  readonly grant: string;
+  readonly scope: "service" | "project";
+  /** `grading (us-west2)`, or `project nba-props-platform`. */
+  readonly target: string;
+  /** Names of the services the grant applies to (those in this stack, else the name it is written with). */
+  readonly targetNames: readonly string[];
+  /** URNs of the services/functions in this stack the grant applies to. */
+  readonly targetUrns: readonly string[];
+  /** True when the grant's target could not be identified (unknown during preview, not from this stack). */
+  readonly targetUnresolved: boolean;
+  /** `serviceAccount:…`, `allUsers`, or a description of an account not known until deploy. */
+  readonly member: string;
+  readonly isPublic: boolean;
+}
+
+export interface UnusedGrant {
+  readonly grantUrn: string;
+  readonly grant: string;
+  readonly target: string;
+  readonly member: string;
+}
+
+export interface CallGraph {
+  readonly calls: readonly Call[];
+  readonly runtimes: readonly Runtime[];
+  readonly invokerGrants: readonly InvokerGrantMember[];
+  /** Services and functions that set invokerIamDisabled: anyone can call them. */
+  readonly invokerIamDisabled: readonly { readonly urn: string; readonly name: string }[];
+  /** Invoker grant members no call in the stack is made as. */
+  readonly unusedGrants: readonly UnusedGrant[];
+}
+
+export interface CallGraphOptions {
+  /** The project number, for naming the default compute account when no known value in the stack gives it. */
+  readonly projectNumber?: string;
+}
+
+export const invokerRole = "roles/run.invoker";
+
+export const types = {
+  service: "gcp:cloudrunv2/service:Service",
+  function: "gcp:cloudfunctionsv2/function:Function",
+  account: "gcp:serviceaccount/account:Account",
+  subscription: "gcp:pubsub/subscription:Subscription",
+  schedulerJob: "gcp:cloudscheduler/job:Job",
+  eventarcTrigger: "gcp:eventarc/trigger:Trigger",
+} as const;
+
+// ---------------------------------------------------------------------------------------------------
+// Reading values: unknown (preview) and missing (provider default) are kept apart everywhere.
+
+/** The engine's unknown-value sentinels (one per kind of value). */
+const unknownSentinels = new Set([
+  "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+  "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+  "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+  "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+  "030794c1-ac77-496b-92df-f27374a8bd58",
+  "e48ece36-62e2-4504-bad9-02848725956a",
+  "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+]);
+
+/** A value not known until deploy. */
+export const unknown: unique symbol = Symbol("unknown until deploy");
+type Unknown = typeof unknown;
+
+export function isUnknown(value: unknown): boolean {
+  return typeof value === "string" && unknownSentinels.has(value);
+}
+
+/** The value at `path`: `unknown` if it or anything on the way is not known yet, undefined if missing. */
+function at(value: unknown, ...path: (string | number)[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (isUnknown(current)) return unknown;
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string | number, unknown>)[key];
+  }
+  return isUnknown(current) ? unknown : current;
+}
+
+/** A string at `path`; "" and null are missing, like the provider treats them. */
+function text(value: unknown, ...path: (string | number)[]): string | Unknown | undefined {
+  const v = at(value, ...path);
+  if (v === unknown) return unknown;
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+function list(value: unknown, ...path: (string | number)[]): unknown[] | Unknown {
+  const v = at(value, ...path);
+  if (v === unknown) return unknown;
+  return Array.isArray(v) ? v : [];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The stack, indexed once.
+
+interface Workload {
+  readonly resource: PlainResource;
+  readonly kind: "service" | "function";
+  /** The Cloud Run service name (a gen2 function's service has the function's name). */
+  readonly name: string | Unknown | undefined;
+  /** A person's name for it: its service name, or the logical name while that is not known. */
+  readonly label: string;
+  readonly location: string | Unknown | undefined;
+  readonly project: string | Unknown | undefined;
+  /** Known URLs it answers at. */
+  readonly urls: readonly string[];
+  readonly invokerIamDisabled: boolean;
+}
+
+interface Account {
+  readonly urn: string;
+  readonly label: string;
+  readonly accountId?: string;
+  /** Known, or computed from accountId and project (the email is `ID@PROJECT.iam.gserviceaccount.com`). */
+  readonly email?: string;
+}
+
+interface Index {
+  readonly workloads: Map<string, Workload>;
+  readonly workloadsByName: Map<string, Workload[]>;
+  readonly workloadsByUrl: Map<string, Workload>;
+  readonly accounts: Map<string, Account>;
+  readonly accountsByEmail: Map<string, Account>;
+}
+
+function indexStack(resources: readonly PlainResource[]): Index {
+  const index: Index = {
+    workloads: new Map(),
+    workloadsByName: new Map(),
+    workloadsByUrl: new Map(),
+    accounts: new Map(),
+    accountsByEmail: new Map(),
+  };
+  for (const r of resources) {
+    if (r.type === types.service || r.type === types.function) {
+      const w = workloadOf(r);
+      index.workloads.set(r.urn, w);
+      if (typeof w.name === "string") push(index.workloadsByName, w.name, w);
+      for (const url of w.urls) index.workloadsByUrl.set(urlKey(url), w);
+    } else if (r.type === types.account) {
+      const account = accountOf(r);
+      index.accounts.set(r.urn, account);
+      if (account.email) index.accountsByEmail.set(account.email, account);
+    }
+  }
+  return index;
+}
+
+function workloadOf(r: PlainResource): Workload {
+  const kind = r.type === types.service ? "service" : "function";
+  const name = resourceName(text(r.props, "name"));
+  const urls = (
+    kind === "service"
+      ? [at(r.props, "uri"), ...asArray(at(r.props, "urls"))]
+      : [at(r.props, "url"), at(r.props, "serviceConfig", "uri")]
+  ).filter((u): u is string => typeof u === "string" && u !== "" && !isUnknown(u));
+  return {
+    resource: r,
+    kind,
+    name,
+    label: typeof name === "string" ? name : r.name,
+    location: text(r.props, "location"),
+    project: text(r.props, "project"),
+    urls,
+    // Only a known `true` opens the service; unknown during preview is not taken as open (fail closed).
+    invokerIamDisabled: at(r.props, "invokerIamDisabled") === true,
+  };
+}
+
+function accountOf(r: PlainResource): Account {
+  const accountId = text(r.props, "accountId");
+  const project = text(r.props, "project");
+  const known = text(r.props, "email");
+  const email =
+    typeof known === "string"
+      ? known.toLowerCase()
+      : typeof accountId === "string" && typeof project === "string"
+        ? `${accountId}@${project}.iam.gserviceaccount.com`
+        : undefined;
+  return {
+    urn: r.urn,
+    label: typeof accountId === "string" ? accountId : r.name,
+    ...(typeof accountId === "string" ? { accountId } : {}),
+    ...(email ? { email } : {}),
+  };
+}
+
+/** `projects/P/locations/L/services/NAME` (or any id ending in the name) → NAME. */
+function resourceName(value: string | Unknown | undefined): string | Unknown | undefined {
+  return typeof value === "string" ? value.slice(value.lastIndexOf("/") + 1) : value;
+}
+
+/** The `locations/L` segment of a full resource id, if the value is one. */
+function locationInId(value: string | Unknown | undefined): string | undefined {
+  return typeof value === "string" ? /(?:^|\/)locations\/([^/]+)\//.exec(value)?.[1] : undefined;
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const values = map.get(key);
+  if (values) values.push(value);
+  else map.set(key, [value]);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Cloud Run URLs (DESIGN.md): https://NAME-PROJECTNUMBER.REGION.run.app, https://NAME-HASH-REGIONCODE.a.run.app,
+// and for gen2 functions https://REGION-PROJECT.cloudfunctions.net/NAME.
+
+/** What identifies the service behind a URL: its origin, plus the function name on cloudfunctions.net. */
+function urlKey(url: string): string {
+  const parsed = parseUrl(url);
+  if (!parsed) return url;
+  const first = parsed.pathname.split("/")[1] ?? "";
+  return parsed.hostname.endsWith(".cloudfunctions.net") ? `${parsed.origin}/${first}` : parsed.origin;
+}
+
+function parseUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
+}
+
+interface UrlFacts {
+  readonly name: string;
+  readonly region?: string;
+  readonly projectNumber?: string;
+}
+
+function urlFacts(url: string): UrlFacts | undefined {
+  const parsed = parseUrl(url);
+  if (!parsed || parsed.protocol !== "https:") return undefined;
+  const host = parsed.hostname;
+  const deterministic = /^(.+)-(\d+)\.([a-z0-9-]+)\.run\.app$/.exec(host);
+  if (deterministic) return { name: deterministic[1], projectNumber: deterministic[2], region: deterministic[3] };
+  const hashed = /^(.+)-[a-z0-9]+-[a-z]{2,4}\.a\.run\.app$/.exec(host);
+  if (hashed) return { name: hashed[1] };
+  const fn = /^([a-z]+-[a-z]+\d+)-.+\.cloudfunctions\.net$/.exec(host);
+  const fnName = parsed.pathname.split("/")[1];
+  if (fn && fnName) return { name: fnName, region: fn[1] };
+  return undefined;
+}
+
+/** The service or function a known URL points at, if it is in this stack. */
+function workloadAtUrl(url: string, index: Index): Workload | undefined {
+  const exact = index.workloadsByUrl.get(urlKey(url));
+  if (exact) return exact;
+  const facts = urlFacts(url);
+  if (!facts) return undefined;
+  const candidates = (index.workloadsByName.get(facts.name) ?? []).filter(
+    (w) => facts.region === undefined || typeof w.location !== "string" || w.location === facts.region,
+  );
+  return candidates.length === 1 ? candidates[0] : undefined;
+}
+
+function projectNumberFromUrls(urls: readonly string[]): string | undefined {
+  for (const url of urls) {
+    const n = urlFacts(url)?.projectNumber;
+    if (n) return n;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Identities.
+
+interface Principal {
+  readonly email?: string;
+  readonly account?: Account;
+}
+
+interface Identity {
+  readonly kind: "account" | "default" | "unauthenticated" | "unidentified";
+  /** The call is granted only if every principal is (several when preview cannot tell which account it is). */
+  readonly principals: readonly Principal[];
+  readonly description: string;
+  readonly member?: string;
+  readonly isDefaultAccount: boolean;
+}
+
+const defaultAccountPattern = /^[0-9]+-compute@developer\.gserviceaccount\.com$|@appspot\.gserviceaccount\.com$/;
+
+/**
+ * The identity in `value` (an account email property) of `r`, whose top-level property `key` carries its
+ * dependencies. `whenMissing` is the provider default when no account is set.
+ */
+function identityAt(
+  value: string | Unknown | undefined,
+  r: PlainResource,
+  key: string,
+  index: Index,
+  whenMissing: () => Identity,
+): Identity {
+  if (typeof value === "string") {
+    const email = value.toLowerCase();
+    const account = index.accountsByEmail.get(email);
+    return {
+      kind: "account",
+      principals: [{ email, ...(account ? { account } : {}) }],
+      description: `serviceAccount:${email}`,
+      member: `serviceAccount:${email}`,
+      isDefaultAccount: defaultAccountPattern.test(email),
+    };
+  }
+  if (value === undefined) return whenMissing();
+  // Not known until deploy: the account is whichever service account in this stack the value came from.
+  const accounts = (r.propertyDependencies[key] ?? []).flatMap((urn) => index.accounts.get(urn) ?? []);
+  if (accounts.length === 0) {
+    return {
+      kind: "unidentified",
+      principals: [],
+      description: `an account not known until deploy and not from a service account in this stack (${key})`,
+      isDefaultAccount: false,
+    };
+  }
+  const described = accounts.map((a) => (a.email ? `new service account ${a.email}` : `new service account ${a.label} (email known after deploy)`));
+  return {
+    kind: "account",
+    principals: accounts.map((account) => ({ ...(account.email ? { email: account.email } : {}), account })),
+    description: described.length === 1 ? described[0] : `one of ${described.join(", ")}`,
+    ...(accounts.length === 1 && accounts[0].email ? { member: `serviceAccount:${accounts[0].email}` } : {}),
+    isDefaultAccount: false,
+  };
+}
+
+/**
+ * The project's default compute account, which GCP uses when a workload or trigger sets no account. Its
+ * email needs the project number: from a known URL of the caller or callee, else from policy config.
+ */
+function defaultComputeIdentity(urlsToTry: readonly string[], options: CallGraphOptions): Identity {
+  const fromUrl = projectNumberFromUrls(urlsToTry);
+  const number = fromUrl ?? options.projectNumber;
+  if (number === undefined) {
+    return {
+      kind: "default",
+      principals: [],
+      description:
+        "the default compute account (no service account set; its project number is not known: set projectNumber in the policy config)",
+      isDefaultAccount: true,
+    };
+  }
+  const email = `${number}-compute@developer.gserviceaccount.com`;
+  return {
+    kind: "default",
+    principals: [{ email }],
+    description: `default compute account ${email} (no service account set; project number from ${fromUrl ? "a Cloud Run URL in the stack" : "policy config projectNumber"})`,
+    member: `serviceAccount:${email}`,
+    isDefaultAccount: true,
+  };
+}
+
+const unauthenticated: Identity = {
+  kind: "unauthenticated",
+  principals: [],
+  description: "no identity (no OIDC token: the request is unauthenticated)",
+  isDefaultAccount: false,
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Grants: every form DESIGN.md lists, matched by service name and location, not by resource type.
+
+interface GrantMember {
+  /** Known member string, e.g. `serviceAccount:a@p.iam.gserviceaccount.com` or `allUsers`. */
+  readonly value?: string;
+  /** Not known until deploy: the accounts its value came from. */
+  readonly accounts: readonly Account[];
+}
+
+interface Grant {
+  readonly resource: PlainResource;
+  readonly label: string;
+  readonly role: string | Unknown | undefined;
+  /** Only Cloud Run (v1/v2) and project-level IAM can grant run.routes.invoke on a gen2 function's service. */
+  readonly cloudRunIam: boolean;
+  readonly scope: "service" | "project";
+  readonly name: string | Unknown | undefined;
+  readonly location: string | Unknown | undefined;
+  readonly project: string | Unknown | undefined;
+  /** Resources the grant's name, location and project came from, when those are not known until deploy. */
+  readonly nameDeps: ReadonlySet<string>;
+  readonly locationDeps: ReadonlySet<string>;
+  readonly projectDeps: ReadonlySet<string>;
+  readonly members: readonly GrantMember[];
+  /** The policy data could not be read (not known until deploy), so roles and members are unknown. */
+  readonly unreadable: boolean;
+}
+
+type GrantShape =
+  | { form: "member" | "binding" | "policy"; scope: "service"; nameKey: string; locationKey: string; cloudRunIam: boolean }
+  | { form: "member" | "binding" | "policy"; scope: "project" };
+
+const grantShapes: Record<string, GrantShape> = {
+  "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": { form: "member", scope: "service", nameKey: "name", locationKey: "location", cloudRunIam: true },
+  "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding": { form: "binding", scope: "service", nameKey: "name", locationKey: "location", cloudRunIam: true },
+  "gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy": { form: "policy", scope: "service", nameKey: "name", locationKey: "location", cloudRunIam: true },
+  "gcp:cloudrun/iamMember:IamMember": { form: "member", scope: "service", nameKey: "service", locationKey: "location", cloudRunIam: true },
+  "gcp:cloudrun/iamBinding:IamBinding": { form: "binding", scope: "service", nameKey: "service", locationKey: "location", cloudRunIam: true },
+  "gcp:cloudrun/iamPolicy:IamPolicy": { form: "policy", scope: "service", nameKey: "service", locationKey: "location", cloudRunIam: true },
+  "gcp:projects/iAMMember:IAMMember": { form: "member", scope: "project" },
+  "gcp:projects/iAMBinding:IAMBinding": { form: "binding", scope: "project" },
+  "gcp:projects/iAMPolicy:IAMPolicy": { form: "policy", scope: "project" },
+  // Cloud Functions IAM: roles/cloudfunctions.invoker is the 1st-gen role; neither it nor anything set on
+  // the function's own IAM policy lets a caller through a gen2 function's Cloud Run service. Read only to
+  // explain why such a grant does not count.
+  "gcp:cloudfunctionsv2/functionIamMember:FunctionIamMember": { form: "member", scope: "service", nameKey: "cloudFunction", locationKey: "location", cloudRunIam: false },
+  "gcp:cloudfunctionsv2/functionIamBinding:FunctionIamBinding": { form: "binding", scope: "service", nameKey: "cloudFunction", locationKey: "location", cloudRunIam: false },
+  "gcp:cloudfunctionsv2/functionIamPolicy:FunctionIamPolicy": { form: "policy", scope: "service", nameKey: "cloudFunction", locationKey: "location", cloudRunIam: false },
+  "gcp:cloudfunctions/functionIamMember:FunctionIamMember": { form: "member", scope: "service", nameKey: "cloudFunction", locationKey: "region", cloudRunIam: false },
+  "gcp:cloudfunctions/functionIamBinding:FunctionIamBinding": { form: "binding", scope: "service", nameKey: "cloudFunction", locationKey: "region", cloudRunIam: false },
+  "gcp:cloudfunctions/functionIamPolicy:FunctionIamPolicy": { form: "policy", scope: "service", nameKey: "cloudFunction", locationKey: "region", cloudRunIam: false },
+};
+
+/** `gcp:cloudrunv2/serviceIamMember:ServiceIamMember` → `cloudrunv2.ServiceIamMember`. */
+function shortType(type: string): string {
+  const [, module = "", member = type] = /^[^:]+:([^/]+)\/[^:]+:(.+)$/.exec(type) ?? [];
+  return module ? `${module}.${member}` : type;
+}
+
+function grantsOf(r: PlainResource, shape: GrantShape, index: Index): Grant[] {
+  const label = `${shortType(r.type)} ${r.name}`;
+  const service: Pick<Grant, "name" | "location" | "nameDeps" | "locationDeps"> =
+    shape.scope === "service"
+      ? {
+          name: resourceName(text(r.props, shape.nameKey)),
+          location: text(r.props, shape.locationKey) ?? locationInId(text(r.props, shape.nameKey)),
+          nameDeps: new Set(r.propertyDependencies[shape.nameKey] ?? []),
+          locationDeps: new Set(r.propertyDependencies[shape.locationKey] ?? []),
+        }
+      : { name: undefined, location: undefined, nameDeps: new Set<string>(), locationDeps: new Set<string>() };
+  const project = resourceName(text(r.props, "project"));
+  const projectDeps = new Set(r.propertyDependencies.project ?? []);
+  const base: Omit<Grant, "role" | "members" | "unreadable"> = { resource: r, label, cloudRunIam: shape.scope === "project" || shape.cloudRunIam, scope: shape.scope, project, projectDeps, ...service };
+  const accountsOf = (key: string) => (r.propertyDependencies[key] ?? []).flatMap((urn) => index.accounts.get(urn) ?? []);
+
+  if (shape.form === "member") {
+    return [{ ...base, role: text(r.props, "role"), members: [memberOf(at(r.props, "member"), accountsOf("member"))], unreadable: false }];
+  }
+  if (shape.form === "binding") {
+    const members = list(r.props, "members");
+    const deps = accountsOf("members");
+    return [
+      {
+        ...base,
+        role: text(r.props, "role"),
+        members: members === unknown ? [{ accounts: deps }] : members.map((m) => memberOf(isUnknown(m) ? unknown : m, deps)),
+        unreadable: false,
+      },
+    ];
+  }
+  // An IAM policy: a JSON document of bindings.
+  const data = text(r.props, "policyData");
+  let bindings: unknown;
+  try {
+    bindings = typeof data === "string" ? at(JSON.parse(data), "bindings") : undefined;
+  } catch {
+    bindings = undefined;
+  }
+  if (data === unknown || !Array.isArray(bindings)) {
+    return [{ ...base, role: unknown, members: [], unreadable: data === unknown }];
+  }
+  return bindings.map((b) => ({
+    ...base,
+    role: text(b, "role"),
+    members: asArray(at(b, "members")).map((m) => memberOf(m, [])),
+    unreadable: false,
+  }));
+}
+
+function memberOf(value: unknown, accounts: readonly Account[]): GrantMember {
+  if (typeof value === "string" && !isUnknown(value)) return { value: normalizeMember(value), accounts: [] };
+  return { accounts: value === unknown || isUnknown(value) ? accounts : [] };
+}
+
+/** IAM member types are case-sensitive, emails are not. */
+function normalizeMember(member: string): string {
+  const colon = member.indexOf(":");
+  return colon < 0 ? member : `${member.slice(0, colon)}:${member.slice(colon + 1).toLowerCase()}`;
+}
+
+function isPublicMember(member: GrantMember): boolean {
+  return member.value === "allUsers" || member.value === "allAuthenticatedUsers";
+}
+
+function describeMember(member: GrantMember): string {
+  if (member.value !== undefined) return member.value;
+  if (member.accounts.length > 0) return member.accounts.map((a) => `serviceAccount:<email of new account ${a.label}>`).join(" or ");
+  return "a member not known until deploy";
+}
+
+/** Same value, or the same provider default: a missing location/project is the provider's default. */
+function sameOrDefault(a: string | Unknown | undefined, b: string | Unknown | undefined): boolean {
+  if (a === unknown || b === unknown) return false;
+  return a === undefined || b === undefined || a === b;
+}
+
+/**
+ * Does the grant's target cover this workload? A value not known until deploy counts only when it came
+ * from the workload itself (a dependency); a missing one is the provider default (see sameOrDefault).
+ */
+function grantCovers(grant: Grant, w: Workload): boolean {
+  if (grant.unreadable) return false;
+  const urn = w.resource.urn;
+  const projectMatches = grant.project === unknown ? grant.projectDeps.has(urn) : sameOrDefault(grant.project, w.project);
+  if (!projectMatches) return false;
+  if (grant.scope === "project") return true;
+  const nameMatches = grant.name === unknown ? grant.nameDeps.has(urn) : typeof grant.name === "string" && grant.name === w.name;
+  if (!nameMatches) return false;
+  return grant.location === unknown ? grant.locationDeps.has(urn) : sameOrDefault(grant.location, w.location);
+}
+
+function memberMatches(member: GrantMember, principal: Principal): boolean {
+  if (member.value !== undefined) {
+    if (!member.value.startsWith("serviceAccount:")) return false;
+    const email = member.value.slice("serviceAccount:".length);
+    if (principal.email !== undefined) return email === principal.email;
+    // A new account whose project is the provider default: its id is known, its domain is not.
+    const id = principal.account?.accountId;
+    return id !== undefined && email.startsWith(`${id}@`) && email.endsWith(".iam.gserviceaccount.com");
+  }
+  return principal.account !== undefined && member.accounts.includes(principal.account);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Finding calls.
+
+interface FoundCall {
+  readonly caller: string;
+  readonly callerResource: PlainResource;
+  readonly callee: Workload;
+  readonly via: string;
+  readonly identity: Identity;
+}
+
+/** Env-var calls of a workload: URLs of services in this stack, by literal URL or by dependency. */
+function envCalls(w: Workload, index: Index): { callee: Workload; via: string }[] {
+  const key = w.kind === "service" ? "template" : "serviceConfig";
+  const envs: { name: string; value: unknown }[] = [];
+  if (w.kind === "service") {
+    const containers = list(w.resource.props, "template", "containers");
+    for (const c of containers === unknown ? [] : containers) {
+      const vars = list(c, "envs");
+      for (const e of vars === unknown ? [] : vars) {
+        const name = text(e, "name");
+        if (typeof name === "string") envs.push({ name, value: at(e, "value") });
+      }
+    }
+  } else {
+    const vars = at(w.resource.props, "serviceConfig", "environmentVariables");
+    if (vars !== null && typeof vars === "object") {
+      for (const [name, value] of Object.entries(vars)) envs.push({ name, value: isUnknown(value) ? unknown : value });
+    }
+  }
+
+  const calls: { callee: Workload; via: string }[] = [];
+  const found = new Set<Workload>();
+  for (const e of envs) {
+    const callee = typeof e.value === "string" ? workloadAtUrl(e.value, index) : undefined;
+    if (callee && callee !== w) {
+      calls.push({ callee, via: `env ${e.name}` });
+      found.add(callee);
+    }
+  }
+  // A value that came from another service or function is taken as its URL. Which env var holds it is
+  // certain only when a single env var is not known yet; otherwise every candidate is named.
+  const pending = envs.filter((e) => e.value === unknown).map((e) => e.name);
+  for (const urn of w.resource.propertyDependencies[key] ?? []) {
+    const callee = index.workloads.get(urn);
+    if (!callee || callee === w || found.has(callee)) continue;
+    found.add(callee);
+    calls.push({ callee, via: pending.length === 0 ? `env (a value from ${callee.label})` : `env ${pending.join(" or ")}` });
+  }
+  return calls;
+}
+
+/** The callees of a URL-valued property (push endpoint, scheduler URI): a known URL, or its dependencies. */
+function calleesAtUrl(value: string | Unknown | undefined, r: PlainResource, key: string, index: Index): Workload[] {
+  if (typeof value === "string") {
+    const w = workloadAtUrl(value, index);
+    return w ? [w] : [];
+  }
+  return value === unknown ? dependencyWorkloads(r, key, index) : [];
+}
+
+/** The callees named by service name and region (Eventarc destinations). */
+function calleesByName(
+  name: string | Unknown | undefined,
+  region: string | Unknown | undefined,
+  r: PlainResource,
+  key: string,
+  index: Index,
+): Workload[] {
+  if (name === unknown) return dependencyWorkloads(r, key, index);
+  if (name === undefined) return [];
+  const deps = new Set(r.propertyDependencies[key] ?? []);
+  return (index.workloadsByName.get(name) ?? []).filter((w) => (region === unknown ? deps.has(w.resource.urn) : sameOrDefault(region, w.location)));
+}
+
+function dependencyWorkloads(r: PlainResource, key: string, index: Index): Workload[] {
+  return (r.propertyDependencies[key] ?? []).flatMap((urn) => index.workloads.get(urn) ?? []);
+}
+
+/** The OIDC identity of a push subscription or scheduler job; no token means an unauthenticated request. */
+function oidcIdentity(r: PlainResource, key: "pushConfig" | "httpTarget", index: Index): Identity {
+  const token = at(r.props, key, "oidcToken");
+  if (token === undefined || token === null) return unauthenticated;
+  return identityAt(text(token, "serviceAccountEmail"), r, key, index, () => unauthenticated);
+}
+
+function findCalls(resources: readonly PlainResource[], index: Index, options: CallGraphOptions): { calls: FoundCall[]; runtimes: Runtime[] } {
+  const calls: FoundCall[] = [];
+  const runtimes: Runtime[] = [];
+  const addRuntime = (r: PlainResource, who: string, identity: Identity) =>
+    runtimes.push({ urn: r.urn, who, identity: identity.description, isDefaultAccount: identity.isDefaultAccount });
+  const addCalls = (r: PlainResource, caller: string, callees: readonly Workload[], via: string, identityFor: (callee: Workload) => Identity) => {
+    for (const callee of callees) calls.push({ caller, callerResource: r, callee, via, identity: identityFor(callee) });
+  };
+
+  for (const r of resources) {
+    const w = index.workloads.get(r.urn);
+    if (w) {
+      // Missing account: Cloud Run and Cloud Functions run as the project's default compute account,
+      // whose project number a known URL of the caller or callee can give.
+      const key = w.kind === "service" ? "template" : "serviceConfig";
+      const account = w.kind === "service" ? text(r.props, "template", "serviceAccount") : text(r.props, "serviceConfig", "serviceAccountEmail");
+      const runsAs = (urls: readonly string[]) => identityAt(account, r, key, index, () => defaultComputeIdentity([...w.urls, ...urls], options));
+      addRuntime(r, `${w.label} (${w.kind})`, runsAs([]));
+      for (const { callee, via } of envCalls(w, index)) addCalls(r, w.label, [callee], via, (c) => runsAs(c.urls));
+
+      const trigger = at(r.props, "eventTrigger");
+      if (w.kind === "function" && trigger !== undefined && trigger !== null) {
+        // A gen2 event trigger calls the function's own service; missing account = default compute account.
+        const identity = identityAt(text(r.props, "eventTrigger", "serviceAccountEmail"), r, "eventTrigger", index, () =>
+          defaultComputeIdentity(w.urls, options),
+        );
+        addRuntime(r, `${w.label} (event trigger)`, identity);
+        addCalls(r, w.label, [w], "event trigger", () => identity);
+      }
+    } else if (r.type === types.subscription) {
+      // A pull subscription (no push endpoint) calls nothing.
+      const callees = calleesAtUrl(text(r.props, "pushConfig", "pushEndpoint"), r, "pushConfig", index);
+      const identity = oidcIdentity(r, "pushConfig", index);
+      if (identity !== unauthenticated) addRuntime(r, `${displayName(r)} (push subscription)`, identity);
+      addCalls(r, displayName(r), callees, "push subscription", () => identity);
+    } else if (r.type === types.schedulerJob) {
+      // Pub/Sub and App Engine targets (no httpTarget) call no Cloud Run service directly. An OAuth token
+      // is meant for Google APIs: to Cloud Run the request is as unauthenticated as one with no token.
+      const callees = calleesAtUrl(text(r.props, "httpTarget", "uri"), r, "httpTarget", index);
+      const identity = oidcIdentity(r, "httpTarget", index);
+      if (identity !== unauthenticated) addRuntime(r, `${displayName(r)} (scheduler job)`, identity);
+      addCalls(r, displayName(r), callees, "scheduler job", () => identity);
+    } else if (r.type === types.eventarcTrigger) {
+      const run = at(r.props, "destination", "cloudRunService");
+      const fn = text(r.props, "destination", "cloudFunction");
+      const callees =
+        run !== undefined && run !== null
+          ? calleesByName(text(run, "service"), text(run, "region"), r, "destination", index)
+          : calleesByName(resourceName(fn), locationInId(fn), r, "destination", index);
+      // Missing account: Eventarc delivers to Cloud Run as the default compute account.
+      const runsAs = (urls: readonly string[]) =>
+        identityAt(text(r.props, "serviceAccount"), r, "serviceAccount", index, () => defaultComputeIdentity(urls, options));
+      addRuntime(r, `${displayName(r)} (eventarc trigger)`, runsAs(callees.flatMap((c) => c.urls)));
+      addCalls(r, displayName(r), callees, "eventarc trigger", (c) => runsAs(c.urls));
+    }
+  }
+  return { calls, runtimes };
+}
+
+/** A resource as a person names it: its `name` property (short form), else its logical name. */
+export function displayName(r: PlainResource): string {
+  const name = resourceName(text(r.props, "name"));
+  return typeof name === "string" ? name : r.name;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The graph.
+
+export function buildCallGraph(resources: readonly PlainResource[], options: CallGraphOptions = {}): CallGraph {
+  const index = indexStack(resources);
+  const grants: Grant[] = [];
+  for (const r of resources) {
+    const shape = grantShapes[r.type];
+    if (shape) grants.push(...grantsOf(r, shape, index));
+  }
+  // Which workloads each grant covers, looked up by name or by dependency (never a scan of the stack).
+  const projectGrants: Grant[] = [];
+  const grantsOnWorkload = new Map<Workload, Grant[]>();
+  const targetsOf = new Map<Grant, Workload[]>();
+  for (const g of grants) {
+    if (g.scope === "project") {
+      projectGrants.push(g);
+      continue;
+    }
+    const candidates = typeof g.name === "string" ? (index.workloadsByName.get(g.name) ?? []) : [...g.nameDeps].flatMap((urn) => index.workloads.get(urn) ?? []);
+    const targets = candidates.filter((w) => grantCovers(g, w));
+    targetsOf.set(g, targets);
+    for (const w of targets) push(grantsOnWorkload, w, g);
+  }
+  const grantsOn = (w: Workload): Grant[] => [...(grantsOnWorkload.get(w) ?? []), ...projectGrants.filter((g) => grantCovers(g, w))];
+
+  const used = new Set<GrantMember>();
+  const { calls: found, runtimes } = findCalls(resources, index, options);
+  const calls = found.map((c): Call => {
+    const candidates = grantsOn(c.callee);
+    const invoker = candidates.filter((g) => g.cloudRunIam && g.role === invokerRole);
+    const satisfying = new Set<string>();
+    // Public members let everyone in (allAuthenticatedUsers: every caller that presents a token).
+    for (const g of invoker) {
+      for (const m of g.members) {
+        if (m.value === "allUsers" || (m.value === "allAuthenticatedUsers" && c.identity.kind !== "unauthenticated")) satisfying.add(g.resource.urn);
+      }
+    }
+    if (c.callee.invokerIamDisabled) satisfying.add(c.callee.resource.urn);
+    let granted = satisfying.size > 0;
+    // Otherwise every account the caller may be (several only while preview cannot tell) needs a grant.
+    let everyPrincipal = c.identity.principals.length > 0;
+    for (const p of c.identity.principals) {
+      const matches = invoker.flatMap((g) => g.members.filter((m) => memberMatches(m, p)).map((m) => ({ g, m })));
+      for (const { g, m } of matches) {
+        used.add(m);
+        satisfying.add(g.resource.urn);
+      }
+      everyPrincipal &&= matches.length > 0;
+    }
+    granted ||= everyPrincipal;
+    return {
+      caller: c.caller,
+      callerUrn: c.callerResource.urn,
+      callee: c.callee.label,
+      calleeUrn: c.callee.resource.urn,
+      via: c.via,
+      identity: c.identity.description,
+      ...(c.identity.member ? { member: c.identity.member } : {}),
+      granted,
+      grants: [...satisfying],
+      fix: granted ? "" : fixFor(c, candidates),
+    };
+  });
+
+  const invokerGrants: InvokerGrantMember[] = [];
+  const unusedGrants: UnusedGrant[] = [];
+  const defaultUnnamed = found.some((c) => c.identity.kind === "default" && c.identity.principals.length === 0);
+  for (const g of grants) {
+    if (!g.cloudRunIam || g.role !== invokerRole) continue;
+    const targets = targetsOf.get(g) ?? [];
+    const target = g.scope === "project" ? `project ${typeof g.project === "string" ? g.project : "(provider default)"}` : targetLabel(g, targets);
+    for (const m of g.members) {
+      const member = describeMember(m);
+      const isPublic = isPublicMember(m);
+      invokerGrants.push({
+        grantUrn: g.resource.urn,
+        grant: g.label,
+        scope: g.scope,
+        target,
+        targetNames: targets.length > 0 ? targets.map((w) => w.label) : typeof g.name === "string" ? [g.name] : [],
+        targetUrns: targets.map((w) => w.resource.urn),
+        targetUnresolved: g.scope === "service" && targets.length === 0 && (g.name === unknown || g.location === unknown),
+        member,
+        isPublic,
+      });
+      // Unused: a known member (or one from an account in this stack) no call is made as. Members not
+      // readable during preview, and default-account members while some caller's default account cannot
+      // be named, are left out: nothing can be said about them yet.
+      const readable = m.value !== undefined || m.accounts.length > 0;
+      const maybeUnnamedDefault = defaultUnnamed && m.value !== undefined && /-compute@developer\.gserviceaccount\.com$/.test(m.value);
+      if (!isPublic && readable && !used.has(m) && !maybeUnnamedDefault) unusedGrants.push({ grantUrn: g.resource.urn, grant: g.label, target, member });
+    }
+  }
+
+  return {
+    calls,
+    runtimes,
+    invokerGrants,
+    invokerIamDisabled: [...index.workloads.values()].filter((w) => w.invokerIamDisabled).map((w) => ({ urn: w.resource.urn, name: w.label })),
+    unusedGrants,
+  };
+}
+
+function targetLabel(g: Grant, targets: readonly Workload[]): string {
+  const name = targets.length === 1 ? targets[0].label : typeof g.name === "string" ? g.name : "a service not known until deploy";
+  const location = targets.length === 1 ? targets[0].location : g.location;
+  return `${name}${typeof location === "string" ? ` (${location})` : ""}`;
+}
+
+/** The exact grant to add, and why each grant that names the callee does not count. */
+function fixFor(c: FoundCall, candidates: readonly Grant[]): string {
+  const callee = c.callee;
+  const location = typeof callee.location === "string" ? callee.location : undefined;
+  const where = `${callee.label}${location ? ` (${location})` : ""}`;
+  let fix: string;
+  if (c.identity.kind === "unauthenticated") {
+    const field = c.callerResource.type === types.subscription ? "pushConfig.oidcToken.serviceAccountEmail" : "httpTarget.oidcToken.serviceAccountEmail";
+    fix = `set ${field} on ${c.caller} to a dedicated service account, and grant that account ${invokerRole} on ${where}`;
+  } else if (c.identity.kind === "unidentified") {
+    fix = `run ${c.caller} as a service account declared in this stack (or a literal email), and grant it ${invokerRole} on ${where}`;
+  } else if (c.identity.principals.length === 0) {
+    fix = `give ${c.caller} a dedicated service account and grant it ${invokerRole} on ${where} (or set projectNumber in the caller-has-run-invoker policy config, to name the default compute account)`;
+  } else {
+    const account = c.identity.principals.length === 1 ? c.identity.principals[0].account : undefined;
+    const member = c.identity.member
+      ? JSON.stringify(c.identity.member)
+      : account
+        ? `pulumi.interpolate\`serviceAccount:\${${account.label}.email}\``
+        : `"serviceAccount:<the account ${c.caller} runs as>"`;
+    const grantee = c.identity.member ?? (account ? `new service account ${account.label}` : c.identity.description);
+    const name = typeof callee.name === "string" ? JSON.stringify(callee.name) : `${callee.resource.name}.name`;
+    fix =
+      `grant ${invokerRole} on ${where} to ${grantee}: ` +
+      `new gcp.cloudrunv2.ServiceIamMember("${c.caller}-invokes-${callee.label}", { name: ${name}, ` +
+      `${location ? `location: ${JSON.stringify(location)}, ` : ""}role: "${invokerRole}", member: ${member} })`;
+  }
+  const notes = candidates.flatMap((g): string[] => {
+    if (g.unreadable) return [`${g.label}'s policyData is not known until deploy, so it cannot be checked during preview`];
+    if (!g.cloudRunIam) {
+      const role = typeof g.role === "string" ? g.role : "a role";
+      const firstGen = g.role === "roles/cloudfunctions.invoker" ? "roles/cloudfunctions.invoker is the 1st-gen role; " : "";
+      return [`${g.label} grants ${role} on the Cloud Functions resource (${firstGen}a gen2 function is called through its Cloud Run service, which needs ${invokerRole})`];
+    }
+    if (g.role !== invokerRole) return [];
+    if (g.members.some((m) => m.value === undefined && m.accounts.length === 0)) {
+      return [`${g.label} has a member not known until deploy and not from a service account in this stack`];
+    }
+    return [`${g.label} grants ${invokerRole} on ${where} to ${g.members.map(describeMember).join(", ")}, not to this caller`];
+  });
+  return notes.length === 0 ? fix : `${fix}. Note: ${notes.join("; ")}`;
+}

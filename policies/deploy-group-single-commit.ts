@@ -1,0 +1,39 @@
+// The "validation gap" of the ops log: phase 3 ran new validation code while phase 5 ran an older commit.
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { displayName, isUnknown, types } from "./callgraph";
+import { plainResources } from "./resources";
+
+export const deployGroupSingleCommit: StackValidationPolicy = {
+  name: "deploy-group-single-commit",
+  description: "All services and functions of one deploy group run one commit.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  remediationSteps:
+    "Set every workload of the deploy group to one commit (in this repository, nba-pipeline:deployGroups.GROUP in the stack " +
+    "config). A workload that must run another commit gets an explicit override with a reason, which labels it " +
+    'commit-override: "true" and leaves it out of this check.',
+  validateStack: (args, reportViolation) => {
+    // deploy group → commit → workloads running it
+    const groups = new Map<string, Map<string, string[]>>();
+    for (const r of plainResources(args.resources)) {
+      if (r.type !== types.service && r.type !== types.function) continue;
+      const labels = r.props.labels;
+      if (labels === null || typeof labels !== "object") continue;
+      const { commit, "deploy-group": group, "commit-override": override } = labels as Record<string, unknown>;
+      // Pinned apart on purpose (an override with a reason); a workload with no group or no commit label is
+      // for image-pinned-to-commit to flag; a label not known until deploy cannot be compared yet.
+      if (override === "true" || typeof group !== "string" || typeof commit !== "string" || isUnknown(group) || isUnknown(commit)) continue;
+      const commits = groups.get(group) ?? new Map<string, string[]>();
+      commits.set(commit, [...(commits.get(commit) ?? []), displayName(r)]);
+      groups.set(group, commits);
+    }
+    for (const [group, commits] of groups) {
+      if (commits.size < 2) continue;
+      const runs = [...commits].map(([commit, names]) => `${commit} (${names.join(", ")})`).join("; ");
+      reportViolation(
+        `deploy group ${group} runs ${commits.size} commits: ${runs}. Fix: set the whole group to one commit, or pin the ` +
+          "odd one out with an override and its reason.",
+      );
+    }
+  },
+};
