@@ -1,0 +1,164 @@
+// `npm run check`: what `pulumi preview --policy-pack policies` would show a reviewer, offline. Runs the
+// program under the mock runtime with the stack file's config, hands what the engine would receive to
+// the policy pack over the engine's own protocol, and reports resources by phase, the call graph and the
+// verdicts. Usage: npm run check [-- --stack prod] [--update] [--json] [--diagram FILE] [--policy-config FILE]
+import { writeFileSync } from "node:fs";
+import { InputError, exitCodes, parseToolArgs, runTool } from "../lib/cli";
+import { captureStack } from "../lib/capture";
+import { loadStackConfig } from "../lib/stackfile";
+import { readPolicyConfig, startPolicyPack, toPlainResources, type PolicyPackSession } from "../lib/analyzer";
+import type { EngineResource } from "../lib/resources";
+import { buildCallGraph } from "../policies/callgraph";
+import { phases } from "../pipeline";
+import { formatCheck, formatDiagram, mandatoryCount, sortViolations, type CheckResult, type PhaseRow, type WorkloadRow } from "./report";
+
+const usage = "usage: npm run check [-- --stack NAME] [--preview | --update] [--json] [--diagram FILE] [--policy-config FILE]";
+
+export interface CheckOptions {
+  readonly stack: string;
+  /** true: as `pulumi preview` of new resources (outputs unknown); false: as after `pulumi up`. */
+  readonly preview: boolean;
+  readonly policyConfigPath?: string;
+  /** The stack file; defaults to Pulumi.<stack>.yaml in the working directory. */
+  readonly stackFile?: string;
+}
+
+const serviceType = "gcp:cloudrunv2/service:Service";
+const functionType = "gcp:cloudfunctionsv2/function:Function";
+const phaseType = "nba:pipeline:Phase";
+
+export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
+  const stackFile = opts.stackFile ?? `Pulumi.${opts.stack}.yaml`;
+  const { file, config } = loadStackConfig(stackFile);
+  const policyConfig = opts.policyConfigPath === undefined ? undefined : readPolicyConfig(opts.policyConfigPath);
+  // The pack (a node process that compiles the policies) starts while the program runs under mocks.
+  const pack = startPolicyPack({ project: "nba-pipeline", stack: opts.stack, dryRun: opts.preview, policyConfig });
+  try {
+    const { resources } = await captureStack({ stack: opts.stack, config: file.raw, preview: opts.preview });
+    return await judge(resources, { stack: opts.stack, preview: opts.preview, projectNumber: config.projectNumber, pack: await pack });
+  } finally {
+    await (await pack.catch(() => undefined))?.close();
+  }
+}
+
+/** The verdicts on captured resources: the pack's violations and the call graph it judged. */
+export async function judge(
+  resources: readonly EngineResource[],
+  opts: { stack: string; preview: boolean; projectNumber: string; pack: PolicyPackSession },
+): Promise<CheckResult> {
+  const violations = await opts.pack.analyze(resources);
+  const graph = buildCallGraph(toPlainResources(resources), { projectNumber: opts.projectNumber });
+  const phaseOfUrn = phasesOf(resources);
+  return {
+    stack: opts.stack,
+    mode: opts.preview ? "preview" : "update",
+    resourceCount: resources.filter((r) => r.custom).length,
+    phases: phaseRows(resources, phaseOfUrn),
+    calls: graph.calls,
+    violations: sortViolations(violations),
+    phaseOfUrn,
+  };
+}
+
+/** 1 when `pulumi preview --policy-pack policies` would fail. */
+export function exitCodeFor(result: CheckResult): number {
+  return mandatoryCount(result.violations) > 0 ? exitCodes.findings : exitCodes.ok;
+}
+
+/** The phase each resource deploys in: that of its nearest Phase component ancestor. */
+function phasesOf(resources: readonly EngineResource[]): Map<string, string> {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const result = new Map<string, string>();
+  for (const r of resources) {
+    for (let at: EngineResource | undefined = r; at; at = at.parent ? byUrn.get(at.parent) : undefined) {
+      if (at.type === phaseType) {
+        result.set(r.urn, String(at.outputs.phase));
+        break;
+      }
+    }
+  }
+  return result;
+}
+
+function phaseRows(resources: readonly EngineResource[], phaseOfUrn: ReadonlyMap<string, string>): PhaseRow[] {
+  const workloads = resources.flatMap((r): WorkloadRow[] => {
+    if (r.type !== serviceType && r.type !== functionType) return [];
+    const labels = (r.inputs.labels ?? {}) as Record<string, string>;
+    return [
+      {
+        name: String(r.inputs.name),
+        kind: r.type === serviceType ? "service" : "function",
+        phase: labels.phase ?? "?",
+        deployGroup: labels["deploy-group"] ?? "?",
+        commit: labels.commit ?? "?",
+        artifact: r.type === serviceType ? imageOf(r) : sourceOf(r),
+        urn: r.urn,
+      },
+    ];
+  });
+  return phases.map(({ phase, name }) => ({
+    phase: String(phase),
+    name,
+    resourceCount: resources.filter((r) => r.custom && phaseOfUrn.get(r.urn) === String(phase)).length,
+    workloads: workloads.filter((w) => phaseOfUrn.get(w.urn) === String(phase)),
+  }));
+}
+
+function imageOf(r: EngineResource): string {
+  const template = r.inputs.template as { containers?: { image?: string }[] } | undefined;
+  return template?.containers?.map((c) => c.image).join(", ") ?? "?";
+}
+
+function sourceOf(r: EngineResource): string {
+  const source = (r.inputs.buildConfig as { source?: { storageSource?: { bucket?: string; object?: string } } } | undefined)?.source?.storageSource;
+  return source ? `gs://${source.bucket}/${source.object}` : "?";
+}
+
+/** The `--json` document: stable field names other tools and CI read. */
+export function checkJson(result: CheckResult) {
+  const workloads = result.phases.flatMap((p) => p.workloads);
+  return {
+    stack: result.stack,
+    mode: result.mode,
+    resourceCount: result.resourceCount,
+    services: workloads
+      .filter((w) => w.kind === "service")
+      .map((w) => ({ name: w.name, phase: w.phase, deployGroup: w.deployGroup, commit: w.commit, image: w.artifact })),
+    functions: workloads
+      .filter((w) => w.kind === "function")
+      .map((w) => ({ name: w.name, phase: w.phase, deployGroup: w.deployGroup, commit: w.commit, source: w.artifact })),
+    calls: result.calls.map((c) => ({ caller: c.caller, callee: c.callee, identity: c.identity, via: c.via, granted: c.granted, ...(c.granted ? {} : { fix: c.fix }) })),
+    violations: result.violations.map((v) => ({ policyName: v.policyName, enforcementLevel: v.enforcementLevel, urn: v.urn, message: v.message })),
+  };
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const args = parseToolArgs(
+    argv,
+    {
+      stack: { type: "string", default: "prod" },
+      preview: { type: "boolean" },
+      update: { type: "boolean" },
+      json: { type: "boolean", default: false },
+      diagram: { type: "string" },
+      "policy-config": { type: "string" },
+    },
+    usage,
+  );
+  if (args.preview && args.update) throw new InputError(`--preview and --update exclude each other\n${usage}`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(args.stack)) throw new InputError(`--stack: not a stack name: ${JSON.stringify(args.stack)}\n${usage}`);
+  const result = await runCheck({ stack: args.stack, preview: !args.update, policyConfigPath: args["policy-config"] });
+  if (args.diagram !== undefined) writeDiagram(args.diagram, formatDiagram(result));
+  process.stdout.write(args.json ? `${JSON.stringify(checkJson(result), null, 2)}\n` : formatCheck(result));
+  return exitCodeFor(result);
+}
+
+function writeDiagram(path: string, markdown: string): void {
+  try {
+    writeFileSync(path, markdown);
+  } catch (error) {
+    throw new InputError(`--diagram: cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+if (require.main === module) runTool(main);

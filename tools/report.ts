@@ -1,0 +1,139 @@
+// Pure formatters for `npm run check`: the text a reviewer reads and the Mermaid diagram GitHub renders.
+// They take the check's result and return strings; no I/O, so tests pin their output exactly.
+import type { Call } from "../policies/callgraph";
+import type { Violation } from "../lib/analyzer";
+
+export interface WorkloadRow {
+  readonly name: string;
+  readonly kind: "service" | "function";
+  readonly phase: string;
+  readonly deployGroup: string;
+  readonly commit: string;
+  /** The image (services) or source zip (functions) the commit was built into. */
+  readonly artifact: string;
+  readonly urn: string;
+}
+
+export interface PhaseRow {
+  readonly phase: string;
+  readonly name: string;
+  /** Every resource the phase deploys: services, functions, accounts, grants, subscriptions, jobs. */
+  readonly resourceCount: number;
+  readonly workloads: readonly WorkloadRow[];
+}
+
+export interface CheckResult {
+  readonly stack: string;
+  readonly mode: "preview" | "update";
+  readonly resourceCount: number;
+  readonly phases: readonly PhaseRow[];
+  readonly calls: readonly Call[];
+  readonly violations: readonly Violation[];
+  /** The phase of each resource URN that belongs to one, for placing callers in the diagram. */
+  readonly phaseOfUrn: ReadonlyMap<string, string>;
+}
+
+const levelOrder = ["mandatory", "remediate", "advisory", "disabled"];
+
+/** Mandatory violations first, then by policy and resource, so the output is stable. */
+export function sortViolations(violations: readonly Violation[]): Violation[] {
+  return [...violations].sort(
+    (a, b) =>
+      levelOrder.indexOf(a.enforcementLevel) - levelOrder.indexOf(b.enforcementLevel) ||
+      a.policyName.localeCompare(b.policyName) ||
+      a.urn.localeCompare(b.urn),
+  );
+}
+
+export function mandatoryCount(violations: readonly Violation[]): number {
+  return violations.filter((v) => v.enforcementLevel === "mandatory").length;
+}
+
+/** What `pulumi preview` would show a reviewer, as plain text. */
+export function formatCheck(result: CheckResult): string {
+  const out: string[] = [];
+  out.push(`Stack ${result.stack} (${result.mode === "preview" ? "preview: new resources' outputs unknown" : "update: every output known"}), ${result.resourceCount} resources`);
+  out.push("");
+  for (const phase of result.phases) {
+    out.push(`Phase ${phase.phase} · ${phase.name} (${phase.resourceCount} resources)`);
+    for (const w of phase.workloads) {
+      out.push(`  ${w.kind.padEnd(8)} ${w.name.padEnd(34)} ${w.deployGroup.padEnd(9)} ${w.commit.padEnd(10)} ${w.artifact}`);
+    }
+  }
+  out.push("");
+  const gaps = result.calls.filter((c) => !c.granted);
+  out.push(`Calls: ${result.calls.length}, ${gaps.length === 0 ? "every one granted roles/run.invoker" : `${gaps.length} without roles/run.invoker`}`);
+  for (const c of result.calls) {
+    out.push(`  ${c.granted ? "ok " : "GAP"} ${c.caller} -> ${c.callee}  [${c.via}] as ${c.identity}`);
+    if (!c.granted) out.push(`      fix: ${c.fix}`);
+  }
+  out.push("");
+  const violations = sortViolations(result.violations);
+  const mandatory = mandatoryCount(violations);
+  if (violations.length === 0) {
+    out.push("Policies: no violations");
+  } else {
+    out.push(`Policies: ${mandatory} mandatory, ${violations.length - mandatory} other violation${violations.length - mandatory === 1 ? "" : "s"}`);
+    for (const v of violations) {
+      out.push(`  [${v.enforcementLevel}] ${v.policyName}: ${v.urn.split("::").pop()}`);
+      for (const line of v.message.split("\n")) out.push(`      ${line}`);
+    }
+  }
+  out.push("");
+  out.push(mandatory === 0 ? "PASS: pulumi preview --policy-pack policies would succeed" : `FAIL: pulumi preview --policy-pack policies would fail (${mandatory} mandatory violation${mandatory === 1 ? "" : "s"})`);
+  return `${out.join("\n")}\n`;
+}
+
+/**
+ * The call graph as a Mermaid flowchart in Markdown: one subgraph per phase, a node per workload and per
+ * trigger, an edge per call labelled with how it was found; calls without a grant are red.
+ */
+export function formatDiagram(result: CheckResult): string {
+  const ids = new Map<string, string>();
+  const idFor = (urn: string): string => {
+    let id = ids.get(urn);
+    if (!id) {
+      id = `n${ids.size}`;
+      ids.set(urn, id);
+    }
+    return id;
+  };
+  const workloadsByUrn = new Map(result.phases.flatMap((p) => p.workloads.map((w) => [w.urn, w] as const)));
+  const nodes = new Map<string, string>(); // urn -> node declaration
+  for (const w of workloadsByUrn.values()) {
+    nodes.set(w.urn, `${idFor(w.urn)}["${escape(w.name)}<br/><small>${w.kind} @ ${w.commit}</small>"]`);
+  }
+  for (const c of result.calls) {
+    if (!nodes.has(c.callerUrn)) nodes.set(c.callerUrn, `${idFor(c.callerUrn)}(["${escape(c.caller)}<br/><small>${escape(c.via)}</small>"])`);
+    if (!nodes.has(c.calleeUrn)) nodes.set(c.calleeUrn, `${idFor(c.calleeUrn)}["${escape(c.callee)}"]`);
+  }
+  const lines = ["```mermaid", "flowchart LR"];
+  const placed = new Set<string>();
+  for (const phase of result.phases) {
+    const members = [...nodes.keys()].filter((urn) => result.phaseOfUrn.get(urn) === phase.phase);
+    if (members.length === 0) continue;
+    lines.push(`  subgraph phase${phase.phase}["Phase ${phase.phase} · ${escape(phase.name)}"]`);
+    for (const urn of members) {
+      lines.push(`    ${nodes.get(urn)}`);
+      placed.add(urn);
+    }
+    lines.push("  end");
+  }
+  for (const [urn, node] of nodes) if (!placed.has(urn)) lines.push(`  ${node}`);
+  const red: number[] = [];
+  result.calls.forEach((c, i) => {
+    const label = c.granted ? escape(c.via) : `GAP: no run.invoker · ${escape(c.via)}`;
+    lines.push(`  ${idFor(c.callerUrn)} -->|"${label}"| ${idFor(c.calleeUrn)}`);
+    if (!c.granted) red.push(i);
+  });
+  if (red.length > 0) lines.push(`  linkStyle ${red.join(",")} stroke:#d1242f,stroke-width:3px,color:#d1242f`);
+  lines.push("```");
+  const gaps = result.calls.filter((c) => !c.granted).length;
+  const title = `### Call graph of stack \`${result.stack}\`: ${result.calls.length} calls, ${gaps === 0 ? "all granted" : `${gaps} without roles/run.invoker`}`;
+  return `${title}\n\n${lines.join("\n")}\n`;
+}
+
+/** Mermaid labels are quoted: keep quotes and angle brackets from breaking them. */
+function escape(text: string): string {
+  return text.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;");
+}
