@@ -1,0 +1,173 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import { parse } from "yaml";
+
+const project = join(__dirname, "..");
+const workflowDir = join(project, ".github", "workflows");
+const files = readdirSync(workflowDir).filter((f) => /\.ya?ml$/.test(f)).sort();
+const packageJson = JSON.parse(readFileSync(join(project, "package.json"), "utf8")) as {
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+};
+
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+}
+interface Job {
+  needs?: string | string[];
+  if?: string;
+  environment?: string;
+  permissions?: Record<string, string>;
+  env?: Record<string, string>;
+  steps: Step[];
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  permissions: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress": boolean };
+  env?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+
+const text = (file: string) => readFileSync(join(workflowDir, file), "utf8");
+const workflow = (file: string) => parse(text(file)) as Workflow;
+const steps = (w: Workflow) => Object.values(w.jobs).flatMap((job) => job.steps);
+const runs = (w: Workflow) => steps(w).flatMap((s) => (s.run ? [s.run] : []));
+const using = (w: Workflow, action: string) => steps(w).filter((s) => s.uses?.startsWith(`${action}@`));
+
+/** Errors GitHub's own workflow parser reports for a workflow file's text (schema, expressions, contexts). */
+let parserErrors: (name: string, content: string) => Promise<string[]>;
+beforeAll(async () => {
+  // ESM-only package, loaded from this CommonJS test with import().
+  const { parseWorkflow, convertWorkflowTemplate, NoOperationTraceWriter } = await import("@actions/workflow-parser");
+  parserErrors = async (name, content) => {
+    const result = parseWorkflow({ name, content }, new NoOperationTraceWriter());
+    const errors = result.context.errors.getErrors().map((e) => e.message);
+    if (result.value === undefined) return errors.length > 0 ? errors : [`${name}: nothing parsed`];
+    // Conversion checks what the schema alone does not (jobs, needs, concurrency); it reports through the same context.
+    const template = await convertWorkflowTemplate(result.context, result.value);
+    return [...new Set([...errors, ...(template.errors ?? []).map((e) => e.Message)])];
+  };
+});
+
+describe("every workflow file, read by GitHub's workflow parser", () => {
+  test("given the workflows directory, when listed, then it holds the pull request, deploy and daily workflows", () => {
+    expect(files).toEqual(["daily.yml", "deploy.yml", "pull-request.yml"]);
+  });
+
+  test.each(files)("given %s, when parsed, then there are no errors", async (file) => {
+    expect(await parserErrors(file, text(file))).toEqual([]);
+  });
+
+  test("given a workflow with a misspelt key and an unknown context, when parsed, then the parser reports both (it can fail)", async () => {
+    const broken = text("deploy.yml").replace("runs-on:", "runs_on:").replace("${{ vars.APP_REPOSITORY }}", "${{ varz.APP_REPOSITORY }}");
+    const errors = await parserErrors("deploy.yml", broken);
+    expect(errors.join("\n")).toMatch(/Unexpected value 'runs_on'/);
+    expect(errors.join("\n")).toMatch(/Unrecognized named-value: 'varz'/);
+  });
+});
+
+describe("what the workflows must do", () => {
+  test("given the pull request workflow, when read, then it tests, checks prod with its call graph in the job summary, and previews with the policy pack and a PR comment", () => {
+    const w = workflow("pull-request.yml");
+    expect(Object.keys(w.on)).toEqual(["pull_request"]);
+    expect(runs(w)).toEqual(expect.arrayContaining(["npm ci", "npm test", 'npm run check -- --stack prod --diagram "$RUNNER_TEMP/call-graph.md"']));
+    expect(runs(w).some((r) => r.includes('cat "$RUNNER_TEMP/call-graph.md" >> "$GITHUB_STEP_SUMMARY"'))).toBe(true);
+    const [preview] = using(w, "pulumi/actions");
+    expect(preview.with).toMatchObject({ command: "preview", "stack-name": "prod", policyPacks: "policies", "comment-on-pr": true });
+    expect(w.jobs.preview.needs).toBe("test");
+    expect(w.jobs.preview.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
+  });
+
+  test("given the deploy workflow, when read, then main runs pulumi up with the policy pack, one update at a time never cancelled, then drift", () => {
+    const w = workflow("deploy.yml");
+    expect(w.on.push).toEqual({ branches: ["main"] });
+    expect(w.concurrency).toEqual({ group: "pulumi-prod", "cancel-in-progress": false });
+    const deploy = w.jobs.deploy;
+    expect(deploy.needs).toBe("test");
+    const up = deploy.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
+    expect(deploy.steps[up].with).toMatchObject({ command: "up", "stack-name": "prod", policyPacks: "policies" });
+    const drift = deploy.steps.findIndex((s) => s.run?.startsWith("npm run drift -- --repo app-repo --state"));
+    expect(drift).toBeGreaterThan(up);
+  });
+
+  test("given the daily workflow, when read, then a schedule runs a refresh preview, an audit of the exported state and drift with --fail", () => {
+    const w = workflow("daily.yml");
+    const schedule = w.on.schedule as { cron: string }[];
+    expect(schedule).toHaveLength(1);
+    expect(schedule[0].cron).toMatch(/^\S+ \S+ \* \* \*$/);
+    const [preview] = using(w, "pulumi/actions");
+    expect(preview.with).toMatchObject({ command: "preview", "stack-name": "prod", policyPacks: "policies", refresh: true, "expect-no-changes": true });
+    expect(runs(w)).toEqual([
+      "npm ci",
+      'pulumi stack export --stack prod --file "$RUNNER_TEMP/state.json"',
+      'npm run audit -- --state "$RUNNER_TEMP/state.json" | tee -a "$GITHUB_STEP_SUMMARY"',
+      'npm run drift -- --repo app-repo --state "$RUNNER_TEMP/state.json" --threshold 3 --fail | tee -a "$GITHUB_STEP_SUMMARY"',
+    ]);
+    // Each check reports even when an earlier one failed.
+    expect(w.jobs.audit.steps.filter((s) => s.run?.startsWith("npm run") || s.run?.startsWith("pulumi")).map((s) => s.if)).toEqual([
+      "${{ !cancelled() }}",
+      "${{ !cancelled() }}",
+      "${{ !cancelled() }}",
+    ]);
+    // Never in the deploy's concurrency group: a scheduled run would replace a waiting deploy.
+    expect(w.concurrency?.group).not.toBe(workflow("deploy.yml").concurrency?.group);
+  });
+
+  test.each(files)("given %s, when read, then every action is pinned to a release and every npm script it runs exists", (file) => {
+    const w = workflow(file);
+    for (const s of steps(w)) if (s.uses) expect(s.uses).toMatch(/^[\w.-]+\/[\w.-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})$/);
+    const scripts = runs(w).flatMap((r) => [...r.matchAll(/npm (?:run (\S+)|(test))/g)].map((m) => m[1] ?? m[2]));
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const script of scripts) expect(Object.keys(packageJson.scripts)).toContain(script);
+  });
+
+  test.each(files)("given %s, when read, then permissions are read-only by default and only jobs that sign in to Google get an OIDC token", (file) => {
+    const w = workflow(file);
+    expect(w.permissions).toEqual({ contents: "read" });
+    for (const job of Object.values(w.jobs)) {
+      const signsIn = job.steps.some((s) => s.uses?.startsWith("google-github-actions/auth@"));
+      expect(job.permissions?.["id-token"]).toBe(signsIn ? "write" : undefined);
+    }
+  });
+
+  test.each(files)("given %s, when read, then Google sign-in is workload identity federation (never a key) and the Pulumi state is the GCS backend", (file) => {
+    const w = workflow(file);
+    expect(text(file)).not.toMatch(/credentials_json|GOOGLE_CREDENTIALS|PULUMI_ACCESS_TOKEN/);
+    for (const [name, job] of Object.entries(w.jobs)) {
+      const pulumi = job.steps.filter((s) => s.uses?.startsWith("pulumi/actions@") || s.run?.startsWith("pulumi "));
+      if (pulumi.length === 0) continue;
+      const auth = job.steps.filter((s) => s.uses?.startsWith("google-github-actions/auth@"));
+      expect(auth, `${name} signs in to Google once`).toHaveLength(1);
+      expect(auth[0].with).toEqual({
+        workload_identity_provider: "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}",
+        service_account: expect.stringMatching(/^\$\{\{ vars\.GCP_(PREVIEW|DEPLOY)_SERVICE_ACCOUNT \}\}$/),
+      });
+      expect(job.env).toEqual({
+        PULUMI_BACKEND_URL: "${{ vars.PULUMI_BACKEND_URL }}",
+        PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+      });
+    }
+    // Only the deploy may change anything; previews and audits sign in as the read-only identity.
+    const identities = Object.values(w.jobs).flatMap((job) => job.steps.flatMap((s) => (s.uses?.startsWith("google-github-actions/auth@") ? [s.with?.service_account] : [])));
+    const deploys = steps(w).some((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up");
+    for (const identity of identities) expect(identity).toBe(deploys ? "${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT }}" : "${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}");
+  });
+
+  test.each(files)("given %s, when read, then the Pulumi CLI is the release of the @pulumi/pulumi SDK the program uses", (file) => {
+    const w = workflow(file);
+    expect(w.env?.PULUMI_VERSION).toBe(packageJson.dependencies["@pulumi/pulumi"]);
+    for (const s of using(w, "pulumi/actions")) expect(s.with?.["pulumi-version"]).toBe("${{ env.PULUMI_VERSION }}");
+  });
+
+  test.each(["deploy.yml", "daily.yml"])("given %s, when read, then drift gets the app repository with its full history", (file) => {
+    const checkouts = using(workflow(file), "actions/checkout").filter((s) => s.with?.repository !== undefined);
+    expect(checkouts).toHaveLength(1);
+    expect(checkouts[0].with).toMatchObject({ repository: "${{ vars.APP_REPOSITORY }}", path: "app-repo", "fetch-depth": 0, "persist-credentials": false });
+  });
+});
