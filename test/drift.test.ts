@@ -237,6 +237,7 @@ describe("drift on a real app repository", () => {
     [["--repo", "x", "--threshold", "three"], '--threshold: expected a whole number of commits, got "three"'],
     [["--repo", "x", "--threshold", "2.5"], '--threshold: expected a whole number of commits, got "2.5"'],
     [["--repo", "x", "--verbose"], "Unknown option '--verbose'"],
+    [["--repo", "x", "--stack", "../prod"], '--stack: not a stack name: "../prod"'],
   ])("given the arguments %j, when run, then it is an InputError saying %s", async (argv, message) => {
     const error = await main(argv).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);

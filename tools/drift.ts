@@ -256,6 +256,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return exitCodes.ok;
   }
   if (args.repo === undefined) throw new InputError(`--repo is required\n${usage}`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(args.stack)) throw new InputError(`--stack: not a stack name: ${JSON.stringify(args.stack)}\n${usage}`);
   if (!/^[0-9]+$/.test(args.threshold)) throw new InputError(`--threshold: expected a whole number of commits, got ${JSON.stringify(args.threshold)}`);
   const report = await drift({
     repo: args.repo,

@@ -186,6 +186,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return exitCodes.ok;
   }
   if (args.group === undefined || args.commit === undefined) throw new InputError(`--group and --commit are required\n${usage}`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(args.stack)) throw new InputError(`--stack: not a stack name: ${JSON.stringify(args.stack)}\n${usage}`);
   const plan = await release({
     stackFile: relative(process.cwd(), join(__dirname, "..", `Pulumi.${args.stack}.yaml`)),
     group: args.group,
