@@ -1,0 +1,16 @@
+// npm run bench: every performance figure the issues ask for, one section after another (not in
+// parallel: each would slow the others on a 2-core machine).
+import { benchCheck } from "./check";
+import { benchDrift } from "./drift";
+import { benchStack } from "./stack";
+
+async function main(): Promise<void> {
+  await benchStack();
+  await benchCheck();
+  await benchDrift();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
