@@ -182,7 +182,13 @@ interface RunningPack {
 }
 
 function spawnPack(packDir: string, options: PolicyPackOptions): Promise<RunningPack> {
-  const runPolicyPack = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
+  let runPolicyPack: string;
+  try {
+    // Resolved from the pack directory, as the engine's Node language host does.
+    runPolicyPack = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
+  } catch {
+    return Promise.reject(new PolicyPackError(`cannot find @pulumi/pulumi from the policy pack in ${packDir}: run \`npm ci\` in the repository`));
+  }
   const organization = options.organization ?? "organization";
   const dryRun = String(options.dryRun);
   const child = spawn(process.execPath, [runPolicyPack, engineAddress, "."], {
