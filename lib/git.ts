@@ -85,59 +85,79 @@ export async function resolveCommits(repo: AppRepo, shas: readonly string[]): Pr
  * For each of `commits` (full SHAs the repository has): how far it is behind HEAD, and how many of those
  * commits touch each of `pathLists` (paths from the repository's top, as in pipeline.ts); undefined
  * when the commit is not in HEAD's history (a branch, or rewritten history): "behind" means nothing then.
- * One cheap `rev-list` per commit, then one `git log` reads the changed files of all their ranges at
- * once and the matching against each path list happens here.
+ *
+ * Three git processes however many commits: their common ancestors with HEAD bound one walk of the
+ * commit graph from HEAD (`rev-list --parents`) and one `git log` of the files changed in it; which
+ * commit each one is behind is then worked out here, from the graph.
  */
 export async function behindHead(
   repo: AppRepo,
   commits: readonly string[],
   pathLists: readonly (readonly string[])[],
 ): Promise<Map<string, Behind | undefined>> {
-  // `C...HEAD` with --left-right: "<" lines are commits only C has (so C is not an ancestor of HEAD),
-  // ">" lines the commits HEAD has that C does not: the ones C is behind.
-  const ranges = new Map(
-    await Promise.all(
-      [...new Set(commits)].map(async (commit) => {
-        const result = await git(repo.dir, ["rev-list", "--left-right", `${commit}...${repo.head}`, "--"]);
-        if (result.code !== 0) throw new GitError(`git rev-list in ${repo.dir} failed for ${commit}: ${firstLine(result.stderr)}`);
-        const lines = result.stdout.split("\n").filter((line) => line !== "");
-        return [commit, lines.some((line) => line.startsWith("<")) ? undefined : new Set(lines.map((line) => line.slice(1)))] as const;
-      }),
-    ),
-  );
-  const ancestors = [...ranges].flatMap(([commit, range]) => (range && range.size > 0 ? [commit] : []));
-  const filesOf = ancestors.length === 0 ? new Map<string, string[]>() : await changedFiles(repo, ancestors, [...new Set(pathLists.flat())]);
+  const distinct = [...new Set(commits)];
+  if (distinct.length === 0) return new Map();
+  // Common ancestors of HEAD and every commit: none of what lies below them is behind anything.
+  // Exit 1 with no output: a commit shares no history with HEAD, so the walk goes to the root.
+  const base = await git(repo.dir, ["merge-base", "--all", "--octopus", repo.head, ...distinct]);
+  if (base.code > 1) throw new GitError(`git merge-base in ${repo.dir} failed: ${firstLine(base.stderr)}`);
+  const bottoms = lines(base.stdout);
+  const range = [repo.head, "--not", ...bottoms];
+
+  const [graph, files] = await Promise.all([parentsIn(repo, range), changedFiles(repo, range, [...new Set(pathLists.flat())])]);
+  // For each changed commit, which path lists it touches, worked out once for every measured commit.
+  const touches = new Map([...files].map(([sha, changed]) => [sha, pathLists.map((paths) => changed.some((file) => paths.some((path) => isUnder(file, path))))]));
 
   return new Map(
-    [...ranges].map(([commit, range]) => {
-      if (range === undefined) return [commit, undefined];
-      const touching = pathLists.map((paths) => {
-        let count = 0;
-        for (const sha of range) if (filesOf.get(sha)?.some((file) => paths.some((path) => isUnder(file, path)))) count++;
-        return count;
-      });
-      return [commit, { commits: range.size, touching }];
+    distinct.map((commit): [string, Behind | undefined] => {
+      // A commit below every bottom would be a common ancestor of all the commits, so a bottom itself.
+      if (!graph.has(commit) && !bottoms.includes(commit)) return [commit, undefined];
+      const reached = reachable(graph, commit);
+      const touching = pathLists.map(() => 0);
+      for (const [sha, lists] of touches) {
+        if (reached.has(sha)) continue;
+        lists.forEach((touched, i) => {
+          if (touched) touching[i]++;
+        });
+      }
+      return [commit, { commits: graph.size - reached.size, touching }];
     }),
   );
 }
 
+/** Each commit in `range` with its parents (`git rev-list --parents`): the commit graph between HEAD and the bottoms. */
+async function parentsIn(repo: AppRepo, range: readonly string[]): Promise<Map<string, string[]>> {
+  const result = await git(repo.dir, ["rev-list", "--parents", ...range, "--"]);
+  if (result.code !== 0) throw new GitError(`git rev-list in ${repo.dir} failed: ${firstLine(result.stderr)}`);
+  return new Map(lines(result.stdout).map((line) => {
+    const [sha, ...parents] = line.split(" ");
+    return [sha, parents];
+  }));
+}
+
+/** The commits of `graph` reachable from `commit` (itself included): the ones it is not behind. */
+function reachable(graph: ReadonlyMap<string, readonly string[]>, commit: string): Set<string> {
+  const reached = new Set<string>();
+  const pending = graph.has(commit) ? [commit] : [];
+  for (let sha = pending.pop(); sha !== undefined; sha = pending.pop()) {
+    if (reached.has(sha)) continue;
+    reached.add(sha);
+    for (const parent of graph.get(sha) ?? []) if (graph.has(parent)) pending.push(parent);
+  }
+  return reached;
+}
+
 /**
- * The files under `paths` changed by each non-merge commit between any of `bases` and HEAD, read in one
- * `git log` from the bases' common ancestors. git's default history simplification leaves out
- * side-branch changes a merge discarded: they are not in HEAD, so deploying HEAD would not ship them.
+ * The files under `paths` changed by each non-merge commit in `range`, read in one `git log`. git's
+ * default history simplification leaves out side-branch changes a merge discarded: they are not in
+ * HEAD, so deploying HEAD would not ship them.
  */
-async function changedFiles(repo: AppRepo, bases: readonly string[], paths: readonly string[]): Promise<Map<string, string[]>> {
+async function changedFiles(repo: AppRepo, range: readonly string[], paths: readonly string[]): Promise<Map<string, string[]>> {
   const files = new Map<string, string[]>();
   if (paths.length === 0) return files;
-  let bottoms = [bases[0]];
-  if (bases.length > 1) {
-    const result = await git(repo.dir, ["merge-base", "--all", "--octopus", ...bases]);
-    if (result.code !== 0) throw new GitError(`git merge-base in ${repo.dir} failed: ${firstLine(result.stderr)}`);
-    bottoms = result.stdout.split("\n").filter((line) => line !== "");
-  }
   // :(top,literal): paths are from the repository's top whatever directory was given, and taken as written.
   const pathspecs = paths.map((path) => `:(top,literal)${path}`);
-  const log = await git(repo.dir, ["log", "-z", "--no-merges", "--format=%x01%H", "--name-only", repo.head, "--not", ...bottoms, "--", ...pathspecs]);
+  const log = await git(repo.dir, ["log", "-z", "--no-merges", "--format=%x01%H", "--name-only", ...range, "--", ...pathspecs]);
   if (log.code !== 0) throw new GitError(`git log in ${repo.dir} failed: ${firstLine(log.stderr)}`);
   let current: string[] = [];
   for (const field of log.stdout.split("\0")) {
@@ -151,6 +171,10 @@ async function changedFiles(repo: AppRepo, bases: readonly string[], paths: read
 /** Whether `file` is `path` or under it, the way a git pathspec matches a directory. */
 function isUnder(file: string, path: string): boolean {
   return path.endsWith("/") ? file.startsWith(path) : file === path || file.startsWith(`${path}/`);
+}
+
+function lines(text: string): string[] {
+  return text.split("\n").filter((line) => line !== "");
 }
 
 function firstLine(text: string): string {

@@ -187,7 +187,7 @@ describe("drift on a real app repository", () => {
       behind: null,
       behindTouchingService: null,
       status: "not in HEAD's history",
-      detail: `pinned commit ${shas.hotfix.slice(0, 10)} is not an ancestor of HEAD (a branch, or rewritten history)`,
+      detail: `pinned commit ${shas.hotfix.slice(0, 10)} is not an ancestor of HEAD (on a branch, newer than HEAD, or from rewritten history)`,
     });
   });
 

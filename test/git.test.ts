@@ -47,7 +47,7 @@ describe("resolveCommits and behindHead on one history", () => {
   // main: c1 ─ c2 ─ c3 ─ c4 ─ c5 ─ c6 (merges keep) ─ c7 (merges discard)
   //                  └ f1 (feature)         ┘            ┘
   //                  └ g1 (feature2) ───────────────────-┘
-  // plus h1 on a branch never merged.
+  // plus h1 on a branch never merged, n1 on a branch ahead of main, and r1 with no history in common.
   let shas: Record<string, string>;
   let repo: AppRepo;
   beforeAll(async () => {
@@ -65,6 +65,8 @@ describe("resolveCommits and behindHead on one history", () => {
       // A merge that keeps main's side for every path: g1's change is not in HEAD.
       { id: "c7", merge: "g1", files: [] },
       { id: "h1", branch: "hotfix", parent: "c3", files: ["a/main.py"] },
+      { id: "n1", branch: "next", parent: "c7", files: ["a/main.py"] },
+      { id: "r1", branch: "unrelated", files: ["a/main.py"] },
     ]);
     repo = await openAppRepo(dir);
   });
@@ -103,17 +105,28 @@ describe("resolveCommits and behindHead on one history", () => {
     expect(behind.get(shas.h1)).toBeUndefined();
   });
 
+  test("given a commit newer than HEAD, or one sharing no history with it, when measured, then it is not in HEAD's history", async () => {
+    const behind = await behindHead(repo, [shas.n1, shas.r1], [["a/"]]);
+    expect([...behind]).toEqual([
+      [shas.n1, undefined],
+      [shas.r1, undefined],
+    ]);
+  });
+
   test("given a merged branch's commit, when measured, then it is in HEAD's history", async () => {
     expect((await behindHead(repo, [shas.f1], [["a/"]])).get(shas.f1)).toEqual({ commits: 6, touching: [0] });
   });
 
   test("given several commits on different branches at once, when measured, then each gets what it gets alone", async () => {
     const paths = [["a/", "shared/"], ["b/"], ["docs/"]];
-    const commits = [shas.c2, shas.f1, shas.c4, shas.h1, repo.head];
+    const commits = [shas.c2, shas.f1, shas.c4, shas.h1, shas.n1, repo.head];
     const together = await behindHead(repo, commits, paths);
     for (const commit of commits) expect(together.get(commit)).toEqual((await behindHead(repo, [commit], paths)).get(commit));
     // c4..HEAD: c5 c6 c7 and the merged f1 and g1; g1's change to b/ was discarded by c7.
     expect(together.get(shas.c4)).toEqual({ commits: 5, touching: [2, 0, 1] });
+    // With a commit that shares no history, the walk has no bottom and goes to the root: same answers.
+    const withUnrelated = await behindHead(repo, [...commits, shas.r1], paths);
+    for (const commit of commits) expect(withUnrelated.get(commit)).toEqual(together.get(commit));
   });
 
   test("given the repository opened from a subdirectory, when measured, then paths are still from the repository's top", async () => {

@@ -166,7 +166,7 @@ export async function measureDrift(
     }
     if (behindByBase instanceof GitError) return unmeasured("git error", behindByBase.message);
     const behind = behindByBase.get(resolution.sha);
-    if (behind === undefined) return unmeasured("not in HEAD's history", `${which} commit ${commit} is not an ancestor of HEAD (a branch, or rewritten history)`);
+    if (behind === undefined) return unmeasured("not in HEAD's history", `${which} commit ${commit} is not an ancestor of HEAD (on a branch, newer than HEAD, or from rewritten history)`);
     return {
       ...fields,
       behind: behind.commits,
