@@ -13,11 +13,6 @@ export interface AppRepo {
   readonly head: string;
 }
 
-/** A git command that failed where it should not have (corrupt object, permissions): its stderr, briefly. */
-export class GitError extends Error {
-  override name = "GitError";
-}
-
 /** What a commit SHA (full or abbreviated) resolves to in the repository. */
 export type Resolution =
   | { readonly found: true; readonly sha: string }
@@ -71,10 +66,10 @@ export async function resolveCommits(repo: AppRepo, shas: readonly string[]): Pr
   });
   if (asked.length === 0) return resolutions;
   const result = await git(repo.dir, ["cat-file", "--batch-check=%(objectname)"], asked.map((sha) => `${sha}^{commit}\n`).join(""));
-  if (result.code !== 0) throw new GitError(`git cat-file in ${repo.dir} failed: ${firstLine(result.stderr)}`);
-  const lines = result.stdout.split("\n");
+  if (result.code !== 0) throw unreadable(repo, "cat-file", result);
+  const output = result.stdout.split("\n");
   asked.forEach((sha, i) => {
-    const line = lines[i] ?? "";
+    const line = output[i] ?? "";
     if (fullSha.test(line)) resolutions.set(sha, { found: true, sha: line });
     else resolutions.set(sha, { found: false, reason: line.endsWith(" ambiguous") ? "ambiguous" : "missing" });
   });
@@ -100,7 +95,7 @@ export async function behindHead(
   // Common ancestors of HEAD and every commit: none of what lies below them is behind anything.
   // Exit 1 with no output: a commit shares no history with HEAD, so the walk goes to the root.
   const base = await git(repo.dir, ["merge-base", "--all", "--octopus", repo.head, ...distinct]);
-  if (base.code > 1) throw new GitError(`git merge-base in ${repo.dir} failed: ${firstLine(base.stderr)}`);
+  if (base.code > 1) throw unreadable(repo, "merge-base", base);
   const bottoms = lines(base.stdout);
   const range = [repo.head, "--not", ...bottoms];
 
@@ -128,7 +123,7 @@ export async function behindHead(
 /** Each commit in `range` with its parents (`git rev-list --parents`): the commit graph between HEAD and the bottoms. */
 async function parentsIn(repo: AppRepo, range: readonly string[]): Promise<Map<string, string[]>> {
   const result = await git(repo.dir, ["rev-list", "--parents", ...range, "--"]);
-  if (result.code !== 0) throw new GitError(`git rev-list in ${repo.dir} failed: ${firstLine(result.stderr)}`);
+  if (result.code !== 0) throw unreadable(repo, "rev-list", result);
   return new Map(lines(result.stdout).map((line) => {
     const [sha, ...parents] = line.split(" ");
     return [sha, parents];
@@ -158,7 +153,7 @@ async function changedFiles(repo: AppRepo, range: readonly string[], paths: read
   // :(top,literal): paths are from the repository's top whatever directory was given, and taken as written.
   const pathspecs = paths.map((path) => `:(top,literal)${path}`);
   const log = await git(repo.dir, ["log", "-z", "--no-merges", "--format=%x01%H", "--name-only", ...range, "--", ...pathspecs]);
-  if (log.code !== 0) throw new GitError(`git log in ${repo.dir} failed: ${firstLine(log.stderr)}`);
+  if (log.code !== 0) throw unreadable(repo, "log", log);
   let current: string[] = [];
   for (const field of log.stdout.split("\0")) {
     const token = field.replace(/^\n/, "");
@@ -175,6 +170,11 @@ function isUnder(file: string, path: string): boolean {
 
 function lines(text: string): string[] {
   return text.split("\n").filter((line) => line !== "");
+}
+
+/** A git failure on a repository that opened fine (a corrupt or unreadable object): bad input, not a bug here. */
+function unreadable(repo: AppRepo, command: string, result: GitResult): InputError {
+  return new InputError(`app repository ${repo.dir}: git ${command} failed: ${firstLine(result.stderr)}`);
 }
 
 function firstLine(text: string): string {
@@ -199,7 +199,7 @@ function git(dir: string, args: readonly string[], input?: string): Promise<GitR
           reject(
             (error as NodeJS.ErrnoException).code === "ENOENT"
               ? new InputError("cannot run git: it is not installed or not on PATH")
-              : new GitError(`git ${args[0]} in ${dir}: ${error.message}`),
+              : new Error(`git ${args[0]} in ${dir}: ${error.message}`),
           );
           return;
         }

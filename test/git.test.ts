@@ -43,6 +43,23 @@ describe("openAppRepo", () => {
   });
 });
 
+describe("a repository git cannot read", () => {
+  test("given a commit object missing from the history, when measured, then an InputError names the repository and git's complaint", async () => {
+    const dir = join(root, "corrupt");
+    const shas = buildAppRepo(dir, [
+      { id: "c1", files: ["a/x.py"] },
+      { id: "c2", files: ["a/x.py"] },
+      { id: "c3", files: ["a/x.py"] },
+    ]);
+    // Few objects, so fast-import left them loose: one file per object.
+    rmSync(join(dir, ".git", "objects", shas.c2.slice(0, 2), shas.c2.slice(2)));
+    const repo = await openAppRepo(dir);
+    const failure = await behindHead(repo, [shas.c1], [["a/"]]).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(InputError);
+    expect((failure as Error).message).toMatch(new RegExp(`^app repository ${dir}: git (rev-list|log|merge-base) failed: .*${shas.c2}`));
+  });
+});
+
 describe("resolveCommits and behindHead on one history", () => {
   // main: c1 ─ c2 ─ c3 ─ c4 ─ c5 ─ c6 (merges keep) ─ c7 (merges discard)
   //                  └ f1 (feature)         ┘            ┘

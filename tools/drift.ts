@@ -5,7 +5,7 @@
 import { basename, join, relative } from "node:path";
 import { commitFor, type StackConfig } from "../config";
 import { exitCodes, InputError, parseToolArgs, runTool } from "../lib/cli";
-import { behindHead, GitError, openAppRepo, resolveCommits, type AppRepo, type Behind, type Resolution } from "../lib/git";
+import { behindHead, openAppRepo, resolveCommits, type AppRepo, type Resolution } from "../lib/git";
 import type { EngineResource } from "../lib/resources";
 import { loadStackConfig } from "../lib/stackfile";
 import { readStateExport } from "../lib/stateExport";
@@ -18,8 +18,7 @@ export type DriftStatus =
   | "not deployed" // a state file was given and has no such service or function
   | "no commit label"
   | "unknown commit" // not in the app repository, ambiguous, or not a SHA at all
-  | "not in HEAD's history" // e.g. deployed from a branch: "behind" means nothing
-  | "git error";
+  | "not in HEAD's history"; // e.g. deployed from a branch: "behind" means nothing
 
 /** Statuses that `--fail` lets pass: every other one means drift past the threshold or drift nobody can measure. */
 const passing: readonly DriftStatus[] = ["up to date", "behind"];
@@ -110,8 +109,8 @@ export function deployedCommits(resources: readonly EngineResource[]): DeployedC
 }
 
 /**
- * Measures every workload against HEAD. Git runs once to resolve every commit, then once per distinct
- * measured commit (a handful: one per deploy group, plus overrides) and once more for all their files.
+ * Measures every workload against HEAD. Git runs four times in all, however many commits are measured:
+ * once to resolve them all, three times to count them all (lib/git.ts `behindHead`).
  */
 export async function measureDrift(
   repo: AppRepo,
@@ -131,11 +130,7 @@ export async function measureDrift(
     return resolution?.found ? [resolution.sha] : [];
   };
   const bases = new Set(measured.flatMap(shaOf));
-  // A git failure (a corrupt or unreadable object) is reported on every workload it leaves unmeasured.
-  const behindByBase: Map<string, Behind | undefined> | GitError = await behindHead(repo, [...bases], pathLists).catch((error: unknown) => {
-    if (error instanceof GitError) return error;
-    throw error;
-  });
+  const behindByBase = await behindHead(repo, [...bases], pathLists);
 
   const which = deployed ? "deployed" : "pinned";
   return workloads.map((workload, i): WorkloadDrift => {
@@ -164,7 +159,6 @@ export async function measureDrift(
       }[resolution?.reason ?? "missing"];
       return unmeasured("unknown commit", `${which} commit ${JSON.stringify(commit)} ${why}`);
     }
-    if (behindByBase instanceof GitError) return unmeasured("git error", behindByBase.message);
     const behind = behindByBase.get(resolution.sha);
     if (behind === undefined) return unmeasured("not in HEAD's history", `${which} commit ${commit} is not an ancestor of HEAD (on a branch, newer than HEAD, or from rewritten history)`);
     return {
