@@ -1,0 +1,113 @@
+// `npm run audit -- --state FILE [--policy-config FILE] [--json]`: the policy pack over what is already
+// deployed, as `pulumi policy analyze` does for existing state. FILE is the JSON of `pulumi stack export`
+// (deployment version 3) or a file backend's checkpoint. Exit 0: no mandatory violation; 1: some; 2: the
+// state or policy config cannot be read.
+import { exitCodes, InputError, parseToolArgs, runTool } from "../lib/cli";
+import { readPolicyConfig, startPolicyPack, type Violation } from "../lib/analyzer";
+import type { EngineResource } from "../lib/resources";
+import { readStateExport } from "../lib/stateExport";
+import { mandatoryCount, sortViolations } from "./report";
+
+const usage = "usage: npm run audit -- --state FILE [--policy-config FILE] [--json]";
+
+export interface AuditOptions {
+  /** A `pulumi stack export` file, or a file backend's checkpoint. */
+  readonly state: string;
+  /** A policy config file, as `pulumi preview --policy-pack-config` takes it. */
+  readonly policyConfig?: string;
+}
+
+export interface AuditReport {
+  readonly project: string;
+  readonly stack: string;
+  readonly resourceCount: number;
+  readonly policyPack: { readonly name: string; readonly version: string };
+  /** Mandatory first, then by policy and resource. */
+  readonly violations: readonly Violation[];
+}
+
+export async function runAudit(options: AuditOptions): Promise<AuditReport> {
+  // Both inputs are read before the pack starts: a bad file fails fast and nothing runs.
+  const resources = readStateExport(options.state);
+  const policyConfig = options.policyConfig === undefined ? undefined : readPolicyConfig(options.policyConfig);
+  const { project, stack } = stackOf(resources);
+  const pack = await startPolicyPack({ project, stack, dryRun: false, ...(policyConfig ? { policyConfig } : {}) });
+  try {
+    return {
+      project,
+      stack,
+      resourceCount: resources.filter((r) => r.custom).length,
+      policyPack: { name: pack.info.name, version: pack.info.version },
+      violations: sortViolations(await pack.analyze(resources)),
+    };
+  } finally {
+    await pack.close();
+  }
+}
+
+/** The project and stack the state belongs to, from its URNs (`urn:pulumi:STACK::PROJECT::…`). */
+function stackOf(resources: readonly EngineResource[]): { project: string; stack: string } {
+  const [stack, project] = resources[0]?.urn.slice("urn:pulumi:".length).split("::") ?? [];
+  // A stack that was never deployed has no resources to name it; the pack only passes these on.
+  return { project: project || "unknown", stack: stack || "unknown" };
+}
+
+/** What a person needs to act on: mandatory violations first, each with what, where and the fix; then a summary. */
+export function formatAudit(report: AuditReport): string {
+  const out: string[] = [];
+  for (const v of report.violations) {
+    const { what, fix } = splitMessage(v);
+    out.push(`${v.enforcementLevel.toUpperCase()} ${v.policyName}`);
+    out.push(`  where: ${where(v.urn)}`);
+    out.push(`  what:  ${what}`);
+    if (fix) out.push(`  fix:   ${fix}`);
+    out.push("");
+  }
+  const mandatory = mandatoryCount(report.violations);
+  const others = report.violations.length - mandatory;
+  out.push(
+    `${report.project}/${report.stack}: ${mandatory} mandatory and ${others} other violation${others === 1 ? "" : "s"} in ` +
+      `${report.resourceCount} resources (policy pack ${report.policyPack.name} ${report.policyPack.version})` +
+      (mandatory > 0 ? "; the next `pulumi up` with this pack will be blocked" : ""),
+  );
+  return `${out.join("\n")}\n`;
+}
+
+/** The pack's message is its description, then what it found; ours end in "Fix: …". */
+function splitMessage(v: Violation): { what: string; fix?: string } {
+  const found = v.description && v.message.startsWith(`${v.description}\n`) ? v.message.slice(v.description.length + 1) : v.message;
+  const at = found.indexOf(" Fix: ");
+  return at < 0 ? { what: found } : { what: found.slice(0, at), fix: found.slice(at + " Fix: ".length) };
+}
+
+/** `phase3-to-grading-function (gcp:cloudfunctionsv2/function:Function)`, or the stack as a whole. */
+function where(urn: string): string {
+  if (urn === "") return "the stack as a whole";
+  const parts = urn.split("::");
+  const type = parts[2]?.split("$").pop() ?? "";
+  return `${parts[3] ?? urn} (${type})`;
+}
+
+/** The `--json` document: stable field names CI reads. */
+export function auditJson(report: AuditReport) {
+  return {
+    violations: report.violations.map((v) => ({ policyName: v.policyName, enforcementLevel: v.enforcementLevel, urn: v.urn, message: v.message })),
+    project: report.project,
+    stack: report.stack,
+    resourceCount: report.resourceCount,
+    policyPack: report.policyPack,
+    mandatoryCount: mandatoryCount(report.violations),
+  };
+}
+
+export async function main(argv: readonly string[], stdout: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const args = parseToolArgs(argv, { state: { type: "string" }, "policy-config": { type: "string" }, json: { type: "boolean", default: false } }, usage);
+  if (args.state === undefined) {
+    throw new InputError(`--state FILE is required: the output of \`pulumi stack export\`\n${usage}`);
+  }
+  const report = await runAudit({ state: args.state, ...(args["policy-config"] === undefined ? {} : { policyConfig: args["policy-config"] }) });
+  stdout.write(args.json ? `${JSON.stringify(auditJson(report), null, 2)}\n` : formatAudit(report));
+  return mandatoryCount(report.violations) > 0 ? exitCodes.findings : exitCodes.ok;
+}
+
+if (require.main === module) runTool(main);
