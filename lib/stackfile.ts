@@ -1,6 +1,7 @@
 // Reading a stack file (`Pulumi.<stack>.yaml`) the way the Pulumi CLI would hand its `config:` map to the
 // program, while keeping the YAML document so errors can name a line and edits keep every comment.
 import { readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
 import { formatProblems, parseConfig, type StackConfig } from "../config";
 import { InputError } from "./cli";
@@ -57,4 +58,13 @@ export function loadStackConfig(path: string): { file: StackFile; config: StackC
   const result = parseConfig(file.raw);
   if (!result.ok) throw new InputError(formatProblems(path, result.problems, file.lineOf));
   return { file, config: result.config };
+}
+
+/**
+ * The stack file of stack `stack`: `Pulumi.<stack>.yaml` beside Pulumi.yaml, where the Pulumi CLI looks for
+ * it, as a path relative to the working directory for messages. InputError for a name that is not a stack name.
+ */
+export function stackFilePath(stack: string): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack) || stack.startsWith(".")) throw new InputError(`--stack: not a stack name: ${JSON.stringify(stack)}`);
+  return relative(process.cwd(), join(__dirname, "..", `Pulumi.${stack}.yaml`));
 }

@@ -16,9 +16,9 @@ const repo = resolve(__dirname, "..");
 const tsx = join(repo, "node_modules", ".bin", "tsx");
 
 /** Runs the CLI as a user does; resolves with its exit code and output whatever the code. */
-async function cli(args: string[], cwd = repo): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(tsx, [join(repo, "tools", "check.ts"), ...args], { cwd });
+    const { stdout, stderr } = await run(tsx, [join(repo, "tools", "check.ts"), ...args], { cwd: repo });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -152,14 +152,20 @@ describe("npm run check as a command", () => {
     expect(doc.mode).toBe("preview");
   });
 
-  it("given a stack file with a mutable commit, when run, then it exits 2 naming file, line and key, without a stack trace", async () => {
-    writeFileSync(join(dir, "Pulumi.broken.yaml"), readFileSync(join(repo, "Pulumi.prod.yaml"), "utf8").replace("pipeline: ede3ab89", "pipeline: latest"));
-    const { code, stdout, stderr } = await cli(["--stack", "broken", "--diagram", join(dir, "diagram.md")], dir);
+  it("given a stack that has no stack file, when run, then it exits 2 naming the file, writes nothing and prints no stack trace", async () => {
+    const { code, stdout, stderr } = await cli(["--stack", "nope", "--diagram", join(dir, "diagram.md")]);
     expect(code).toBe(2);
     expect(stdout).toBe("");
-    expect(stderr).toContain('Pulumi.broken.yaml:15: nba-pipeline:deployGroups.pipeline: expected a git commit SHA, 7–40 lowercase hex characters, got "latest"');
-    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(stderr).toBe("error: cannot read stack file Pulumi.nope.yaml: ENOENT\n");
     expect(() => readFileSync(join(dir, "diagram.md"))).toThrow(/ENOENT/);
+  });
+
+  it("given a stack file with a mutable commit, when checked, then it refuses naming file, line and key", async () => {
+    const file = join(dir, "Pulumi.broken.yaml");
+    writeFileSync(file, readFileSync(join(repo, "Pulumi.prod.yaml"), "utf8").replace("pipeline: ede3ab89", "pipeline: latest"));
+    const checking = runCheck({ stack: "broken", stackFile: file, preview: true });
+    await expect(checking).rejects.toThrow(InputError);
+    await expect(checking).rejects.toThrow(`${file}:15: nba-pipeline:deployGroups.pipeline: expected a git commit SHA, 7–40 lowercase hex characters, got "latest"`);
   });
 
   it("given --diagram, when run, then the Markdown diagram is written and the report printed", async () => {
@@ -179,7 +185,6 @@ describe("npm run check as a command", () => {
     [["--bogus"], /Unknown option '--bogus'/],
     [["--preview", "--update"], /--preview and --update exclude each other/],
     [["--stack", "../prod"], /--stack: not a stack name/],
-    [["--stack", "nope"], /cannot read stack file Pulumi\.nope\.yaml: ENOENT/],
   ])("given the arguments %j, when run, then it refuses with an InputError", async (args, message) => {
     await expect(main(args)).rejects.toThrow(InputError);
     await expect(main(args)).rejects.toThrow(message);

@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { InputError, exitCodes, parseToolArgs, runTool } from "../lib/cli";
 import { captureStack } from "../lib/capture";
-import { loadStackConfig } from "../lib/stackfile";
+import { loadStackConfig, stackFilePath } from "../lib/stackfile";
 import { readPolicyConfig, startPolicyPack, toPlainResources, type PolicyPackSession } from "../lib/analyzer";
 import type { EngineResource } from "../lib/resources";
 import { buildCallGraph } from "../policies/callgraph";
@@ -19,7 +19,7 @@ export interface CheckOptions {
   /** true: as `pulumi preview` of new resources (outputs unknown); false: as after `pulumi up`. */
   readonly preview: boolean;
   readonly policyConfigPath?: string;
-  /** The stack file; defaults to Pulumi.<stack>.yaml in the working directory. */
+  /** The stack file; defaults to Pulumi.<stack>.yaml beside Pulumi.yaml. */
   readonly stackFile?: string;
 }
 
@@ -28,7 +28,7 @@ const functionType = "gcp:cloudfunctionsv2/function:Function";
 const phaseType = "nba:pipeline:Phase";
 
 export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
-  const stackFile = opts.stackFile ?? `Pulumi.${opts.stack}.yaml`;
+  const stackFile = opts.stackFile ?? stackFilePath(opts.stack);
   const { file, config } = loadStackConfig(stackFile);
   const policyConfig = opts.policyConfigPath === undefined ? undefined : readPolicyConfig(opts.policyConfigPath);
   // The pack (a node process that compiles the policies) starts while the program runs under mocks.
@@ -146,8 +146,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     usage,
   );
   if (args.preview && args.update) throw new InputError(`--preview and --update exclude each other\n${usage}`);
-  if (!/^[A-Za-z0-9_.-]+$/.test(args.stack)) throw new InputError(`--stack: not a stack name: ${JSON.stringify(args.stack)}\n${usage}`);
-  const result = await runCheck({ stack: args.stack, preview: !args.update, policyConfigPath: args["policy-config"] });
+  const result = await runCheck({ stack: args.stack, stackFile: stackFilePath(args.stack), preview: !args.update, policyConfigPath: args["policy-config"] });
   if (args.diagram !== undefined) writeDiagram(args.diagram, formatDiagram(result));
   process.stdout.write(args.json ? `${JSON.stringify(checkJson(result), null, 2)}\n` : formatCheck(result));
   return exitCodeFor(result);

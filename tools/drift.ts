@@ -2,12 +2,12 @@
 // function: the commit pinned in the stack file, the commit deployed (the `commit` label in a
 // `pulumi stack export`), the app repository's HEAD, how many commits behind HEAD that is, and how many
 // of those touch the workload's own source paths ("1,300 commits, or 10 real changes?").
-import { basename, join, relative } from "node:path";
+import { basename } from "node:path";
 import { commitFor, type StackConfig } from "../config";
 import { exitCodes, InputError, parseToolArgs, runTool } from "../lib/cli";
 import { behindHead, openAppRepo, resolveCommits, type AppRepo, type Resolution } from "../lib/git";
 import type { EngineResource } from "../lib/resources";
-import { loadStackConfig } from "../lib/stackfile";
+import { loadStackConfig, stackFilePath } from "../lib/stackfile";
 import { readStateExport } from "../lib/stateExport";
 import { workloads, type Workload, type WorkloadName } from "../pipeline";
 
@@ -250,11 +250,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     return exitCodes.ok;
   }
   if (args.repo === undefined) throw new InputError(`--repo is required\n${usage}`);
-  if (!/^[A-Za-z0-9_.-]+$/.test(args.stack)) throw new InputError(`--stack: not a stack name: ${JSON.stringify(args.stack)}\n${usage}`);
   if (!/^[0-9]+$/.test(args.threshold)) throw new InputError(`--threshold: expected a whole number of commits, got ${JSON.stringify(args.threshold)}`);
   const report = await drift({
     repo: args.repo,
-    stackFile: relative(process.cwd(), join(__dirname, "..", `Pulumi.${args.stack}.yaml`)),
+    stackFile: stackFilePath(args.stack),
     stateFile: args.state,
     threshold: Number(args.threshold),
   });

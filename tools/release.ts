@@ -2,12 +2,12 @@
 // one value changes; every comment and the layout stay as the person who wrote the file left them.
 // Rolling back is the same command with the older commit.
 import { renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, relative } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { isScalar, parse, Scalar } from "yaml";
 import { commitFor, commitFormat, parseConfig, type StackConfig } from "../config";
 import { exitCodes, InputError, parseToolArgs, runTool } from "../lib/cli";
 import { openAppRepo, resolveCommits } from "../lib/git";
-import { loadStackConfig } from "../lib/stackfile";
+import { loadStackConfig, stackFilePath } from "../lib/stackfile";
 import { deployGroups, workloads, type DeployGroup, type Workload, type WorkloadName } from "../pipeline";
 
 export interface ReleaseOptions {
@@ -186,9 +186,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return exitCodes.ok;
   }
   if (args.group === undefined || args.commit === undefined) throw new InputError(`--group and --commit are required\n${usage}`);
-  if (!/^[A-Za-z0-9_.-]+$/.test(args.stack)) throw new InputError(`--stack: not a stack name: ${JSON.stringify(args.stack)}\n${usage}`);
   const plan = await release({
-    stackFile: relative(process.cwd(), join(__dirname, "..", `Pulumi.${args.stack}.yaml`)),
+    stackFile: stackFilePath(args.stack),
     group: args.group,
     commit: args.commit,
     repo: args.repo,
