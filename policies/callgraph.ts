@@ -472,6 +472,9 @@ const grantShapes: Record<string, GrantShape> = {
   "gcp:cloudfunctions/functionIamPolicy:FunctionIamPolicy": { form: "policy", scope: "service", nameKey: "cloudFunction", locationKey: "region", cloudRunIam: false },
 };
 
+/** Every resource type the call graph reads; it ignores all others. */
+export const graphTypes: ReadonlySet<string> = new Set([...Object.values(types), ...Object.keys(grantShapes)]);
+
 /** `gcp:cloudrunv2/serviceIamMember:ServiceIamMember` → `cloudrunv2.ServiceIamMember`. */
 function shortType(type: string): string {
   const [, module = "", member = type] = /^[^:]+:([^/]+)\/[^:]+:(.+)$/.exec(type) ?? [];
@@ -584,6 +587,11 @@ function memberMatches(member: GrantMember, principal: Principal): boolean {
 
 // ---------------------------------------------------------------------------------------------------
 // Finding calls.
+
+interface InvokerEntry {
+  readonly grant: Grant;
+  readonly member: GrantMember;
+}
 
 interface FoundCall {
   readonly caller: string;
@@ -738,48 +746,69 @@ export function displayName(r: PlainResource): string {
 
 export function buildCallGraph(resources: readonly PlainResource[], options: CallGraphOptions = {}): CallGraph {
   const index = indexStack(resources);
+  // Only invoker grants can let a call through; Cloud Functions IAM grants and unreadable policies are
+  // kept to explain in a fix why they do not count. Every other grant (a stack has many) is dropped here.
   const grants: Grant[] = [];
   for (const r of resources) {
     const shape = grantShapes[r.type];
-    if (shape) grants.push(...grantsOf(r, shape, index));
+    if (shape) grants.push(...grantsOf(r, shape, index).filter((g) => g.unreadable || !g.cloudRunIam || g.role === invokerRole));
   }
-  // Which workloads each grant covers, looked up by name or by dependency (never a scan of the stack).
-  const projectGrants: Grant[] = [];
+  const isInvoker = (g: Grant) => g.cloudRunIam && g.role === invokerRole;
+
+  // Which workloads each service grant covers, looked up by name or by dependency; project grants cover
+  // every workload they share a project with. Invoker members are indexed by who they name, so a call
+  // looks up its own identity instead of scanning grants.
   const grantsOnWorkload = new Map<Workload, Grant[]>();
+  const projectGrants: Grant[] = [];
   const targetsOf = new Map<Grant, Workload[]>();
+  const byEmail = new Map<string, InvokerEntry[]>();
+  const byAccountId = new Map<string, InvokerEntry[]>();
+  const byAccount = new Map<Account, InvokerEntry[]>();
+  const publicEntries: InvokerEntry[] = [];
   for (const g of grants) {
     if (g.scope === "project") {
       projectGrants.push(g);
-      continue;
+    } else {
+      const candidates = typeof g.name === "string" ? (index.workloadsByName.get(g.name) ?? []) : [...g.nameDeps].flatMap((urn) => index.workloads.get(urn) ?? []);
+      const targets = candidates.filter((w) => grantCovers(g, w));
+      targetsOf.set(g, targets);
+      for (const w of targets) push(grantsOnWorkload, w, g);
     }
-    const candidates = typeof g.name === "string" ? (index.workloadsByName.get(g.name) ?? []) : [...g.nameDeps].flatMap((urn) => index.workloads.get(urn) ?? []);
-    const targets = candidates.filter((w) => grantCovers(g, w));
-    targetsOf.set(g, targets);
-    for (const w of targets) push(grantsOnWorkload, w, g);
+    if (!isInvoker(g)) continue;
+    for (const member of g.members) {
+      const entry = { grant: g, member };
+      if (isPublicMember(member)) publicEntries.push(entry);
+      else if (member.value?.startsWith("serviceAccount:")) {
+        const email = member.value.slice("serviceAccount:".length);
+        push(byEmail, email, entry);
+        push(byAccountId, email.slice(0, email.indexOf("@")), entry);
+      } else for (const account of member.accounts) push(byAccount, account, entry);
+    }
   }
-  const grantsOn = (w: Workload): Grant[] => [...(grantsOnWorkload.get(w) ?? []), ...projectGrants.filter((g) => grantCovers(g, w))];
+  const covering = (entries: readonly InvokerEntry[] | undefined, w: Workload) => (entries ?? []).filter((e) => grantCovers(e.grant, w));
+  const entriesFor = (p: Principal): InvokerEntry[] => [
+    ...(p.email ? (byEmail.get(p.email) ?? []) : []),
+    ...(p.account ? (byAccount.get(p.account) ?? []) : []),
+    ...(!p.email && p.account?.accountId ? (byAccountId.get(p.account.accountId) ?? []) : []),
+  ];
 
   const used = new Set<GrantMember>();
   const { calls: found, runtimes } = findCalls(resources, index, options);
   const calls = found.map((c): Call => {
-    const candidates = grantsOn(c.callee);
-    const invoker = candidates.filter((g) => g.cloudRunIam && g.role === invokerRole);
     const satisfying = new Set<string>();
     // Public members let everyone in (allAuthenticatedUsers: every caller that presents a token).
-    for (const g of invoker) {
-      for (const m of g.members) {
-        if (m.value === "allUsers" || (m.value === "allAuthenticatedUsers" && c.identity.kind !== "unauthenticated")) satisfying.add(g.resource.urn);
-      }
+    for (const { grant, member } of covering(publicEntries, c.callee)) {
+      if (member.value === "allUsers" || c.identity.kind !== "unauthenticated") satisfying.add(grant.resource.urn);
     }
     if (c.callee.invokerIamDisabled) satisfying.add(c.callee.resource.urn);
     let granted = satisfying.size > 0;
     // Otherwise every account the caller may be (several only while preview cannot tell) needs a grant.
     let everyPrincipal = c.identity.principals.length > 0;
     for (const p of c.identity.principals) {
-      const matches = invoker.flatMap((g) => g.members.filter((m) => memberMatches(m, p)).map((m) => ({ g, m })));
-      for (const { g, m } of matches) {
-        used.add(m);
-        satisfying.add(g.resource.urn);
+      const matches = covering(entriesFor(p), c.callee).filter((e) => memberMatches(e.member, p));
+      for (const { grant, member } of matches) {
+        used.add(member);
+        satisfying.add(grant.resource.urn);
       }
       everyPrincipal &&= matches.length > 0;
     }
@@ -794,7 +823,7 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
       ...(c.identity.member ? { member: c.identity.member } : {}),
       granted,
       grants: [...satisfying],
-      fix: granted ? "" : fixFor(c, candidates),
+      fix: granted ? "" : fixFor(c, [...(grantsOnWorkload.get(c.callee) ?? []), ...projectGrants.filter((g) => grantCovers(g, c.callee))]),
     };
   });
 

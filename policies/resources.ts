@@ -1,6 +1,6 @@
 // The stack as the call graph reads it, from what the policy SDK hands a stack policy.
 import type { PolicyResource } from "@pulumi/policy";
-import type { PlainResource } from "./callgraph";
+import { graphTypes, type PlainResource } from "./callgraph";
 
 /**
  * The values behind the policy SDK's unknown-checking proxy. The proxy intercepts property reads only;
@@ -12,9 +12,12 @@ export function rawProps(props: Record<string, unknown>): Record<string, unknown
   return Object.fromEntries(Object.entries(Object.getOwnPropertyDescriptors(props)).map(([key, d]) => [key, d.value]));
 }
 
-/** Every resource of the stack with plain values and its property dependencies as URNs. */
+/**
+ * The resources the call graph reads (its types only: a stack's many other resources are not unwrapped),
+ * with plain values and property dependencies as URNs.
+ */
 export function plainResources(resources: readonly PolicyResource[]): PlainResource[] {
-  return resources.map((r) => ({
+  return resources.filter((r) => graphTypes.has(r.type)).map((r) => ({
     urn: r.urn,
     type: r.type,
     name: r.name,
