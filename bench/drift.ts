@@ -10,6 +10,7 @@ import { readStackFile } from "../lib/stackfile";
 import { workloads } from "../pipeline";
 import { buildAppRepo, type FixtureCommit } from "../test/appRepo";
 import { drift, type DriftOptions } from "../tools/drift";
+import { median, seconds } from "./measure";
 
 const commitCount = 10_000;
 const runs = 5;
@@ -97,15 +98,6 @@ async function report(what: string, options: DriftOptions): Promise<void> {
   const m = median(times);
   print(`drift, ${what}: median ${seconds(m)} of ${runs} (goal < ${goalSeconds} s: ${m < goalSeconds * 1000 ? "met" : "MISSED"})`);
   print(`  behind/touching: ${statuses}`);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)} s`;
 }
 
 function print(line: string): void {

@@ -2,10 +2,12 @@
 // parallel: each would slow the others on a 2-core machine).
 import { benchCheck } from "./check";
 import { benchDrift } from "./drift";
+import { benchPolicies } from "./policies";
 import { benchStack } from "./stack";
 
 async function main(): Promise<void> {
   await benchStack();
+  await benchPolicies();
   await benchCheck();
   await benchDrift();
 }

@@ -2,17 +2,9 @@
 // in update and preview mode (median of several runs), and how many resources it registers.
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { median, ms } from "./measure";
 
 const runs = 7;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function ms(value: number): string {
-  return `${value.toFixed(1)} ms`;
-}
 
 /** Times a synchronous require; a module already loaded by the caller shows as ~0 ms. */
 function timedRequire<T>(id: string): { module: T; took: number } {
