@@ -128,7 +128,7 @@ export function isUnknown(value: unknown): boolean {
 function at(value: unknown, ...path: (string | number)[]): unknown {
   let current = value;
   for (const key of path) {
-    if (isUnknown(current)) return unknown;
+    if (current === unknown || isUnknown(current)) return unknown;
     if (current === null || typeof current !== "object") return undefined;
     current = (current as Record<string | number, unknown>)[key];
   }

@@ -34,8 +34,12 @@ class Sink {
 }
 
 describe("audit of deployed state", () => {
+  // The gap stack's audit, shared by the tests that read it (each audit starts the pack).
+  let gapAudit: ReturnType<typeof runAudit> | undefined;
+  const auditGap = () => (gapAudit ??= runAudit({ state: writeTemp("prod.json", stackExport(deployed(false))) }));
+
   it("given a stack export with the 401 gap, when audited, then the mandatory violation comes first with where, what and fix, and a summary", async () => {
-    const report = await runAudit({ state: writeTemp("prod.json", stackExport(deployed(false))) });
+    const report = await auditGap();
     expect(report).toMatchObject({ project: "nba-pipeline", stack: "prod", resourceCount: 7 });
     expect(report.violations.map((v) => `${v.enforcementLevel} ${v.policyName}`)).toEqual([
       "mandatory caller-has-run-invoker",
@@ -56,16 +60,14 @@ describe("audit of deployed state", () => {
   });
 
   it("given the same state as a file backend checkpoint, when audited, then the verdicts are the same", async () => {
-    const fromExport = await runAudit({ state: writeTemp("prod.json", stackExport(deployed(false))) });
+    const fromExport = await auditGap();
     const fromCheckpoint = await runAudit({ state: writeTemp("prod.json", checkpoint(deployed(false))) });
     expect(fromCheckpoint.violations).toEqual(fromExport.violations);
   });
 
-  it("given --json, when run, then stdout is exactly one JSON document with the violations, and the exit code is 1", async () => {
-    const out = new Sink();
-    const code = await main(["--state", writeTemp("prod.json", stackExport(deployed(false))), "--json"], out as unknown as NodeJS.WritableStream);
-    expect(code).toBe(1);
-    const doc = JSON.parse(out.text) as ReturnType<typeof auditJson>;
+  it("given the gap, when rendered for --json, then each violation has policyName, enforcementLevel, urn and message", async () => {
+    // That `--json` prints only this document, and exits 1, is checked on the command below.
+    const doc = JSON.parse(JSON.stringify(auditJson(await auditGap()))) as ReturnType<typeof auditJson>;
     expect(doc.violations[0]).toEqual({
       policyName: "caller-has-run-invoker",
       enforcementLevel: "mandatory",

@@ -248,6 +248,21 @@ describe("caller-has-run-invoker during preview, with unknowns everywhere", () =
     expect(found[0].message).toContain("phase3-to-grading calls grading (found by env GRADING_URL)");
   });
 
+  it("given a push subscription whose whole OIDC token is not known yet, then its account is found by dependency, not taken as no token", async () => {
+    const f = new g.Fixture("preview");
+    const worker = g.service(f, "prediction-worker", { account: g.account(f, "prediction-worker") });
+    const pusher = g.account(f, "prediction-requests-push");
+    f.add("gcp:pubsub/subscription:Subscription", "prediction-worker-requests", {
+      name: "prediction-worker-requests",
+      pushConfig: { pushEndpoint: worker.url, oidcToken: f.output(pusher.urn, { serviceAccountEmail: pusher.emailAddress }) },
+    });
+    const found = await gaps(f.resources);
+    expect(found).toHaveLength(1);
+    expect(found[0].message).toContain(`prediction-worker-requests calls prediction-worker (found by push subscription) as new service account ${pusher.emailAddress}`);
+    g.grant(f, "cloudrunv2.ServiceIamMember", "grant", worker, pusher.member);
+    expect(await gaps(f.resources)).toEqual([]);
+  });
+
   it("given projectNumber in the policy config, then a default-account caller is judged during preview", async () => {
     const f = new g.Fixture("preview");
     const grading = g.service(f, "grading", { account: g.account(f, "grading-runtime") });
