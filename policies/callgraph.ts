@@ -58,12 +58,11 @@ export interface InvokerGrantMember {
   readonly scope: "service" | "project";
   /** `grading (us-west2)`, or `project nba-props-platform`. */
   readonly target: string;
-  /** Names of the services the grant applies to (those in this stack, else the name it is written with). */
+  /**
+   * Names of the services the grant applies to: those of this stack it covers, else the name it is written
+   * with; none when that name is not known until deploy and does not come from a service of this stack.
+   */
   readonly targetNames: readonly string[];
-  /** URNs of the services/functions in this stack the grant applies to. */
-  readonly targetUrns: readonly string[];
-  /** True when the grant's target could not be identified (unknown during preview, not from this stack). */
-  readonly targetUnresolved: boolean;
   /** `serviceAccount:…`, `allUsers`, or a description of an account not known until deploy. */
   readonly member: string;
   readonly isPublic: boolean;
@@ -166,7 +165,6 @@ interface Workload {
 }
 
 interface Account {
-  readonly urn: string;
   readonly label: string;
   readonly accountId?: string;
   /** Known, or computed from accountId and project (the email is `ID@PROJECT.iam.gserviceaccount.com`). */
@@ -236,7 +234,6 @@ function accountOf(r: PlainResource): Account {
         ? `${accountId}@${project}.iam.gserviceaccount.com`
         : undefined;
   return {
-    urn: r.urn,
     label: typeof accountId === "string" ? accountId : r.name,
     ...(typeof accountId === "string" ? { accountId } : {}),
     ...(email ? { email } : {}),
@@ -831,7 +828,7 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
   const unusedGrants: UnusedGrant[] = [];
   const defaultUnnamed = found.some((c) => c.identity.kind === "default" && c.identity.principals.length === 0);
   for (const g of grants) {
-    if (!g.cloudRunIam || g.role !== invokerRole) continue;
+    if (!isInvoker(g)) continue;
     const targets = targetsOf.get(g) ?? [];
     const target = g.scope === "project" ? `project ${typeof g.project === "string" ? g.project : "(provider default)"}` : targetLabel(g, targets);
     for (const m of g.members) {
@@ -843,8 +840,6 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
         scope: g.scope,
         target,
         targetNames: targets.length > 0 ? targets.map((w) => w.label) : typeof g.name === "string" ? [g.name] : [],
-        targetUrns: targets.map((w) => w.resource.urn),
-        targetUnresolved: g.scope === "service" && targets.length === 0 && (g.name === unknown || g.location === unknown),
         member,
         isPublic,
       });
