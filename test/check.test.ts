@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPolicyPack, type PolicyPackSession } from "../lib/analyzer";
 import { captureStack } from "../lib/capture";
 import { InputError } from "../lib/cli";
@@ -31,8 +31,8 @@ describe("npm run check on the prod stack", () => {
   let update: CheckResult;
 
   beforeAll(async () => {
-    preview = await runCheck({ stack: "prod", preview: true });
-    update = await runCheck({ stack: "prod", preview: false });
+    preview = await runCheck({ stack: "prod", preview: true }, () => captureStack);
+    update = await runCheck({ stack: "prod", preview: false }, () => captureStack);
   });
 
   it("given the prod stack in preview mode, when checked, then every service and function shows its group's commit and the check passes", () => {
@@ -163,19 +163,15 @@ describe("npm run check as a command", () => {
   it("given a stack file with a mutable commit, when checked, then it refuses naming file, line and key", async () => {
     const file = join(dir, "Pulumi.broken.yaml");
     writeFileSync(file, readFileSync(join(repo, "Pulumi.prod.yaml"), "utf8").replace("pipeline: ede3ab89", "pipeline: latest"));
-    const checking = runCheck({ stack: "broken", stackFile: file, preview: true });
+    const checking = runCheck({ stack: "broken", stackFile: file, preview: true }, () => captureStack);
     await expect(checking).rejects.toThrow(InputError);
     await expect(checking).rejects.toThrow(`${file}:15: nba-pipeline:deployGroups.pipeline: expected a git commit SHA, 7–40 lowercase hex characters, got "latest"`);
   });
 
   it("given --diagram, when run, then the Markdown diagram is written and the report printed", async () => {
-    const out = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
-    try {
-      expect(await main(["--stack", "staging", "--diagram", join(dir, "staging.md")])).toBe(0);
-      expect(String(out.mock.calls[0][0])).toMatch(/^Stack staging /);
-    } finally {
-      out.mockRestore();
-    }
+    const { code, stdout } = await cli(["--stack", "staging", "--diagram", join(dir, "staging.md")]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Stack staging /);
     const diagram = readFileSync(join(dir, "staging.md"), "utf8");
     expect(diagram).toMatch(/^### Call graph of stack `staging`: 13 calls, all granted\n\n```mermaid\nflowchart LR\n/);
     expect(diagram).toContain("grading-coverage-monitor<br/><small>function @ 19722f5c</small>");
