@@ -9,7 +9,6 @@
 // graph. Bad policy config is an InputError; a pack that cannot start or fails a request is a
 // PolicyPackError carrying the pack's stderr.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
@@ -17,7 +16,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { z } from "zod";
-import { InputError } from "./cli";
+import { InputError, readInputFile } from "./cli";
 import type { PlainResource } from "../policies/callgraph";
 import type { EngineResource } from "./resources";
 
@@ -266,12 +265,7 @@ export interface ReconciledPolicyConfig {
 
 /** Reads a policy config file (JSON); InputError naming the file when it cannot. Checked against the pack on configure. */
 export function readPolicyConfig(file: string): PolicyConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new InputError(`cannot read policy config ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const text = readInputFile(file, "policy config");
   try {
     return { source: file, values: JSON.parse(text) };
   } catch (error) {

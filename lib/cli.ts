@@ -1,10 +1,20 @@
 // What every command-line tool shares: the exit-code contract of DESIGN.md and argument parsing that
 // turns a usage mistake into a message, not a stack trace.
+import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /** Bad input or usage: the message names what is wrong and where. Exit code 2, no stack trace. */
 export class InputError extends Error {
   override name = "InputError";
+}
+
+/** The text of an input file; InputError `cannot read <what> <path>: ENOENT` when it cannot be read. */
+export function readInputFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new InputError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }
 
 /** Exit codes every tool uses. */

@@ -1,10 +1,9 @@
 // Reading a stack file (`Pulumi.<stack>.yaml`) the way the Pulumi CLI would hand its `config:` map to the
 // program, while keeping the YAML document so errors can name a line and edits keep every comment.
-import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
 import { formatProblems, parseConfig, type StackConfig } from "../config";
-import { InputError } from "./cli";
+import { InputError, readInputFile } from "./cli";
 
 export interface StackFile {
   readonly path: string;
@@ -18,12 +17,7 @@ export interface StackFile {
 
 /** Reads and parses the YAML of a stack file. Throws InputError naming the file and line when it cannot. */
 export function readStackFile(path: string): StackFile {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new InputError(`cannot read stack file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const text = readInputFile(path, "stack file");
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {

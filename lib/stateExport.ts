@@ -1,17 +1,11 @@
 // Reading deployed state: the JSON of `pulumi stack export` (deployment version 3), or the DIY/file
 // backend's checkpoint file, into the same EngineResource shape the offline capture produces.
-import { readFileSync } from "node:fs";
-import { InputError } from "./cli";
+import { InputError, readInputFile } from "./cli";
 import type { EngineResource } from "./resources";
 
 /** Reads a state file; every way it can be unreadable or malformed is an InputError naming the file and field. */
 export function readStateExport(path: string): EngineResource[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new InputError(`cannot read state file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const text = readInputFile(path, "state file");
   let doc: unknown;
   try {
     doc = JSON.parse(text);
