@@ -129,6 +129,7 @@ describe("npm run check on a stack with an auth gap", () => {
     expect(text).toContain("Calls: 13, 1 without roles/run.invoker");
     expect(text).toContain("  GAP phase3-to-grading -> grading  [env GRADING_URL] as new service account phase3-to-grading@");
     expect(text).toMatch(/\n {6}fix: .*roles\/run\.invoker/);
+    expect(text).toContain("MANDATORY caller-has-run-invoker\n  where: phase3-to-grading-function (gcp:cloudfunctionsv2/function:Function)\n  what:  phase3-to-grading calls grading");
     expect(text.trimEnd().split("\n").pop()).toBe("FAIL: pulumi preview --policy-pack policies would fail (1 mandatory violation)");
   });
 

@@ -6,7 +6,7 @@ import { exitCodes, InputError, parseToolArgs, runTool } from "../lib/cli";
 import { readPolicyConfig, startPolicyPack, type Violation } from "../lib/analyzer";
 import type { EngineResource } from "../lib/resources";
 import { readStateExport } from "../lib/stateExport";
-import { mandatoryCount, sortViolations } from "./report";
+import { formatViolations, mandatoryCount, sortViolations } from "./report";
 
 const usage = "usage: npm run audit -- --state FILE [--policy-config FILE] [--json]";
 
@@ -54,38 +54,13 @@ function stackOf(resources: readonly EngineResource[]): { project: string; stack
 
 /** What a person needs to act on: mandatory violations first, each with what, where and the fix; then a summary. */
 export function formatAudit(report: AuditReport): string {
-  const out: string[] = [];
-  for (const v of report.violations) {
-    const { what, fix } = splitMessage(v);
-    out.push(`${v.enforcementLevel.toUpperCase()} ${v.policyName}`);
-    out.push(`  where: ${where(v.urn)}`);
-    out.push(`  what:  ${what}`);
-    if (fix) out.push(`  fix:   ${fix}`);
-    out.push("");
-  }
   const mandatory = mandatoryCount(report.violations);
   const others = report.violations.length - mandatory;
-  out.push(
+  const summary =
     `${report.project}/${report.stack}: ${mandatory} mandatory and ${others} other violation${others === 1 ? "" : "s"} in ` +
-      `${report.resourceCount} resources (policy pack ${report.policyPack.name} ${report.policyPack.version})` +
-      (mandatory > 0 ? "; the next `pulumi up` with this pack will be blocked" : ""),
-  );
-  return `${out.join("\n")}\n`;
-}
-
-/** The pack's message is its description, then what it found; ours end in "Fix: …". */
-function splitMessage(v: Violation): { what: string; fix?: string } {
-  const found = v.description && v.message.startsWith(`${v.description}\n`) ? v.message.slice(v.description.length + 1) : v.message;
-  const at = found.indexOf(" Fix: ");
-  return at < 0 ? { what: found } : { what: found.slice(0, at), fix: found.slice(at + " Fix: ".length) };
-}
-
-/** `phase3-to-grading-function (gcp:cloudfunctionsv2/function:Function)`, or the stack as a whole. */
-function where(urn: string): string {
-  if (urn === "") return "the stack as a whole";
-  const parts = urn.split("::");
-  const type = parts[2]?.split("$").pop() ?? "";
-  return `${parts[3] ?? urn} (${type})`;
+    `${report.resourceCount} resources (policy pack ${report.policyPack.name} ${report.policyPack.version})` +
+    (mandatory > 0 ? "; the next `pulumi up` with this pack will be blocked" : "");
+  return `${[...formatViolations(report.violations), summary].join("\n")}\n`;
 }
 
 /** The `--json` document: stable field names CI reads. */

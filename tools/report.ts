@@ -49,6 +49,29 @@ export function mandatoryCount(violations: readonly Violation[]): number {
   return violations.filter((v) => v.enforcementLevel === "mandatory").length;
 }
 
+/** Each violation as a person acts on it: level and policy, then where, what and the fix; a blank line after each. */
+export function formatViolations(violations: readonly Violation[]): string[] {
+  return violations.flatMap((v) => {
+    const { what, fix } = splitMessage(v);
+    return [`${v.enforcementLevel.toUpperCase()} ${v.policyName}`, `  where: ${where(v.urn)}`, `  what:  ${what}`, ...(fix ? [`  fix:   ${fix}`] : []), ""];
+  });
+}
+
+/** The pack's message is its description, then what it found; ours end in "Fix: …". */
+function splitMessage(v: Violation): { what: string; fix?: string } {
+  const found = v.description && v.message.startsWith(`${v.description}\n`) ? v.message.slice(v.description.length + 1) : v.message;
+  const at = found.indexOf(" Fix: ");
+  return at < 0 ? { what: found } : { what: found.slice(0, at), fix: found.slice(at + " Fix: ".length) };
+}
+
+/** `phase3-to-grading-function (gcp:cloudfunctionsv2/function:Function)`, or the stack as a whole. */
+function where(urn: string): string {
+  if (urn === "") return "the stack as a whole";
+  const parts = urn.split("::");
+  const type = parts[2]?.split("$").pop() ?? "";
+  return `${parts[3] ?? urn} (${type})`;
+}
+
 /** What `pulumi preview` would show a reviewer, as plain text. */
 export function formatCheck(result: CheckResult): string {
   const out: string[] = [];
@@ -74,10 +97,8 @@ export function formatCheck(result: CheckResult): string {
     out.push("Policies: no violations");
   } else {
     out.push(`Policies: ${mandatory} mandatory, ${violations.length - mandatory} other violation${violations.length - mandatory === 1 ? "" : "s"}`);
-    for (const v of violations) {
-      out.push(`  [${v.enforcementLevel}] ${v.policyName}: ${v.urn.split("::").pop()}`);
-      for (const line of v.message.split("\n")) out.push(`      ${line}`);
-    }
+    out.push("");
+    out.push(...formatViolations(violations));
   }
   out.push("");
   out.push(mandatory === 0 ? "PASS: pulumi preview --policy-pack policies would succeed" : `FAIL: pulumi preview --policy-pack policies would fail (${mandatory} mandatory violation${mandatory === 1 ? "" : "s"})`);
