@@ -5,12 +5,10 @@
 // those provider-computed outputs are unknown, exactly as `pulumi preview` sees them.
 // See ../shared/OFFLINE-PULUMI.md for why each step is done this way.
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
 import program from "../index";
 import { unknownValue, type EngineResource } from "./resources";
+import { projectName } from "./stackfile";
 
 export interface Capture {
   resources: EngineResource[];
@@ -159,12 +157,6 @@ export function engineUrn(project: string, stack: string, parent: string | undef
 async function waitForRPCs(): Promise<void> {
   const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
   await settings.waitForRPCs();
-}
-
-function projectName(): string {
-  const doc = parse(readFileSync(join(__dirname, "..", "Pulumi.yaml"), "utf8")) as { name?: unknown };
-  if (typeof doc?.name !== "string") throw new Error("Pulumi.yaml has no project name");
-  return doc.name;
 }
 
 /**

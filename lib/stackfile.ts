@@ -62,3 +62,11 @@ export function stackFilePath(stack: string): string {
   if (!/^[A-Za-z0-9_.-]+$/.test(stack) || stack.startsWith(".")) throw new InputError(`--stack: not a stack name: ${JSON.stringify(stack)}`);
   return relative(process.cwd(), join(__dirname, "..", `Pulumi.${stack}.yaml`));
 }
+
+/** The Pulumi project's name, from Pulumi.yaml: the engine puts it in every URN and tells the policy pack. */
+export function projectName(): string {
+  const doc: unknown = parseDocument(readInputFile(join(__dirname, "..", "Pulumi.yaml"), "project file")).toJS();
+  const name = doc !== null && typeof doc === "object" ? (doc as { name?: unknown }).name : undefined;
+  if (typeof name !== "string") throw new Error("Pulumi.yaml has no project name");
+  return name;
+}

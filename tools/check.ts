@@ -4,7 +4,7 @@
 // verdicts. Usage: npm run check [-- --stack prod] [--update] [--json] [--diagram FILE] [--policy-config FILE]
 import { writeFileSync } from "node:fs";
 import { InputError, exitCodes, parseToolArgs, runTool } from "../lib/cli";
-import { loadStackConfig, stackFilePath } from "../lib/stackfile";
+import { loadStackConfig, projectName, stackFilePath } from "../lib/stackfile";
 import { readPolicyConfig, startPolicyPack, toPlainResources, type PolicyPackSession } from "../lib/analyzer";
 import type { EngineResource } from "../lib/resources";
 import { buildCallGraph } from "../policies/callgraph";
@@ -41,7 +41,7 @@ export async function runCheck(opts: CheckOptions, capture: () => CaptureStack =
   const stackFile = opts.stackFile ?? stackFilePath(opts.stack);
   const { file, config } = loadStackConfig(stackFile);
   const policyConfig = opts.policyConfigPath === undefined ? undefined : readPolicyConfig(opts.policyConfigPath);
-  const pack = startPolicyPack({ project: "nba-pipeline", stack: opts.stack, dryRun: opts.preview, policyConfig });
+  const pack = startPolicyPack({ project: projectName(), stack: opts.stack, dryRun: opts.preview, policyConfig });
   try {
     const { resources } = await capture()({ stack: opts.stack, config: file.raw, preview: opts.preview });
     return await judge(resources, { stack: opts.stack, preview: opts.preview, projectNumber: config.projectNumber, pack: await pack });
