@@ -20,12 +20,21 @@ export function readInputFile(path: string, what: string): string {
 /** Exit codes every tool uses. */
 export const exitCodes = { ok: 0, findings: 1, badInput: 2 } as const;
 
-/** `util.parseArgs`, strict, with its errors turned into InputError naming the tool's usage. */
+/** `--help` was asked for: runTool prints the usage on stdout and exits 0. */
+export class HelpRequested extends Error {
+  override name = "HelpRequested";
+}
+
+/**
+ * `util.parseArgs`, strict. A usage mistake becomes an InputError with the usage; `--help` or `-h`, in
+ * every tool, becomes HelpRequested with it.
+ */
 export function parseToolArgs<T extends NonNullable<ParseArgsConfig["options"]>>(
   argv: readonly string[],
   options: T,
   usage: string,
 ) {
+  if (argv.includes("--help") || argv.includes("-h")) throw new HelpRequested(usage);
   try {
     return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (error) {
@@ -34,8 +43,8 @@ export function parseToolArgs<T extends NonNullable<ParseArgsConfig["options"]>>
 }
 
 /**
- * Runs a tool's main and exits with its code. InputError prints its message on stderr and exits 2;
- * anything else is a bug in the tool and keeps its stack trace.
+ * Runs a tool's main and exits with its code. HelpRequested prints the usage and exits 0; InputError
+ * prints its message on stderr and exits 2; anything else is a bug in the tool and keeps its stack trace.
  */
 export function runTool(main: (argv: readonly string[]) => Promise<number>): void {
   main(process.argv.slice(2)).then(
@@ -43,7 +52,10 @@ export function runTool(main: (argv: readonly string[]) => Promise<number>): voi
       process.exitCode = code;
     },
     (error: unknown) => {
-      if (error instanceof InputError) {
+      if (error instanceof HelpRequested) {
+        process.stdout.write(`${error.message}\n`);
+        process.exitCode = exitCodes.ok;
+      } else if (error instanceof InputError) {
         process.stderr.write(`error: ${error.message}\n`);
         process.exitCode = exitCodes.badInput;
       } else {

@@ -153,6 +153,12 @@ describe("npm run check as a command", () => {
     expect(doc.mode).toBe("preview");
   });
 
+  it("given --help, when run, then the usage is printed and the exit code is 0", async () => {
+    const { code, stdout } = await cli(["--help"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^usage: npm run check /);
+  });
+
   it("given a stack that has no stack file, when run, then it exits 2 naming the file, writes nothing and prints no stack trace", async () => {
     const { code, stdout, stderr } = await cli(["--stack", "nope", "--diagram", join(dir, "diagram.md")]);
     expect(code).toBe(2);

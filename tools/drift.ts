@@ -241,14 +241,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       threshold: { type: "string", default: "3" },
       fail: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
     },
     usage,
   );
-  if (args.help) {
-    process.stdout.write(`${usage}\n`);
-    return exitCodes.ok;
-  }
   if (args.repo === undefined) throw new InputError(`--repo is required\n${usage}`);
   if (!/^[0-9]+$/.test(args.threshold)) throw new InputError(`--threshold: expected a whole number of commits, got ${JSON.stringify(args.threshold)}`);
   const report = await drift({

@@ -177,14 +177,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       repo: { type: "string" },
       stack: { type: "string", default: "prod" },
       json: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
     },
     usage,
   );
-  if (args.help) {
-    process.stdout.write(`${usage}\n`);
-    return exitCodes.ok;
-  }
   if (args.group === undefined || args.commit === undefined) throw new InputError(`--group and --commit are required\n${usage}`);
   const plan = await release({
     stackFile: stackFilePath(args.stack),
