@@ -1,7 +1,7 @@
 // The NBA props pipeline on Google Cloud, deployed in phases. Read it like the pipeline's diagram:
-// the handover topics, then each phase in order (its services, the orchestrator functions that call
-// them, the push subscriptions and scheduler jobs that start them), then the alert that catches a call
-// refused at run time. The topology itself is data in pipeline.ts; commits come from the stack config.
+// the handover topics and the functions' build identity, then each phase in order (its services, the
+// orchestrator functions that call them, the push subscriptions and scheduler jobs that start them),
+// then the alert that catches a call refused at run time. The topology itself is data in pipeline.ts; commits come from the stack config.
 //
 // The module exports the program as a function: the Pulumi Node runtime calls it and makes its result the
 // stack outputs, and lib/capture.ts can run it offline as often as it needs.
@@ -11,6 +11,7 @@ import { formatProblems, parseConfig, type StackConfig } from "./config";
 import { readStackFile } from "./lib/stackfile";
 import { phases, scheduleTimeZone, topics, workloadNames, type TopicKey } from "./pipeline";
 import { UnauthorizedCallAlert } from "./components/alert";
+import { FunctionBuilder } from "./components/builder";
 import { grantNameFor, type Callee } from "./components/call";
 import { DeployPhase, phasePlan } from "./components/phase";
 
@@ -50,6 +51,12 @@ async function nbaPipeline() {
     Object.entries(topics).map(([key, name]) => [key, new pubsub.Topic(name, { project: config.project, name })]),
   ) as Record<TopicKey, pubsub.Topic>;
 
+  const builder = new FunctionBuilder("function-builder", {
+    project: config.project,
+    region: config.region,
+    sourceBucket: config.functionSourceBucket,
+  });
+
   const deployed: DeployPhase[] = [];
   let callees: ReadonlyMap<string, Callee> = new Map();
   for (const { phase, name } of phases) {
@@ -57,6 +64,7 @@ async function nbaPipeline() {
       phase,
       config,
       plan: phasePlan(phase),
+      builder,
       scheduleTimeZone,
       topics: topicResources,
       earlier: callees,

@@ -7,6 +7,7 @@ import * as cloudfunctionsv2 from "@pulumi/gcp/cloudfunctionsv2";
 import type * as pubsub from "@pulumi/gcp/pubsub";
 import type * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import { declareCall, declareEnvCalls, type Call, type Callee, type EnvCallTo } from "./call";
+import type { FunctionBuilder } from "./builder";
 import { callerAccount } from "./identity";
 import { assertCommit, labelsFor, type Pin } from "./pin";
 import { ScheduledCall } from "./schedule";
@@ -31,6 +32,8 @@ export interface OrchestratorFunctionArgs {
   readonly region: string;
   /** The GCS bucket holding source zips, uploaded by CI as NAME/COMMIT.zip. */
   readonly sourceBucket: string;
+  /** The build identity and image repository every function's build uses. */
+  readonly builder: FunctionBuilder;
   /** The Python function the runtime calls. */
   readonly entryPoint: string;
   /** The commit the source zip was built from, the function's deploy group and phase. */
@@ -74,6 +77,8 @@ export class OrchestratorFunction extends pulumi.ComponentResource {
           runtime: functionRuntime,
           entryPoint: args.entryPoint,
           source: { storageSource: { bucket: args.sourceBucket, object } },
+          serviceAccount: args.builder.account.id,
+          dockerRepository: args.builder.repository.id,
         },
         serviceConfig: {
           serviceAccountEmail: this.account.email,
@@ -81,8 +86,8 @@ export class OrchestratorFunction extends pulumi.ComponentResource {
         },
         eventTrigger: starter.eventTrigger,
       },
-      // After the earlier phases, and after its own invoker grants: never running without the right to call.
-      { parent: this, dependsOn: [...args.after, ...outgoing.calls.map((c) => c.grant)] },
+      // After the earlier phases, its builder's grants, and its own invoker grants: never running without the right to call.
+      { parent: this, dependsOn: [...args.after, args.builder, ...outgoing.calls.map((c) => c.grant)] },
     );
     this.url = this.function.url;
     this.callee = {

@@ -16,6 +16,7 @@ import {
   type TopicKey,
 } from "../pipeline";
 import type { Call, Callee, EnvCallTo } from "./call";
+import type { FunctionBuilder } from "./builder";
 import { OrchestratorFunction } from "./function";
 import { pinFor, type Pin } from "./pin";
 import { PushSubscription } from "./push";
@@ -76,6 +77,8 @@ export interface DeployPhaseArgs {
   readonly config: StackConfig;
   /** What this phase deploys. */
   readonly plan: PhasePlan;
+  /** The build identity and image repository of the orchestrator functions. */
+  readonly builder: FunctionBuilder;
   /** The time zone scheduler crons are read in. */
   readonly scheduleTimeZone: string;
   /** The phase handover topics, by key. */
@@ -131,6 +134,7 @@ export class DeployPhase extends pulumi.ComponentResource {
           project: config.project,
           region: config.region,
           sourceBucket: config.functionSourceBucket,
+          builder: args.builder,
           entryPoint: spec.entryPoint,
           pin,
           trigger: "topic" in spec.trigger ? { topic: args.topics[spec.trigger.topic] } : { schedule: spec.trigger.schedule, timeZone: args.scheduleTimeZone },

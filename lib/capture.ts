@@ -202,6 +202,8 @@ class MockProvider {
           state: "ACTIVE",
           serviceConfig: { uri: runUrl(name, this.projectNumber, location), service: `projects/${project}/locations/${location}/services/${name}` },
         };
+      case "gcp:artifactregistry/repository:Repository":
+        return { id: `projects/${project}/locations/${location}/repositories/${String(inputs.repositoryId)}`, name: String(inputs.repositoryId) };
       case "gcp:pubsub/topic:Topic":
         return { id: `projects/${project}/topics/${name}` };
       case "gcp:pubsub/subscription:Subscription":

@@ -89,6 +89,7 @@ describe("npm run check on the prod stack", () => {
     const text = formatCheck(preview);
     expect(text).toMatch(/^Stack prod \(preview: new resources' outputs unknown\), \d+ resources\n/);
     expect(text).toContain("Phase 6 · grading (");
+    expect(text).toMatch(/\nStack-wide \(12 resources\): nba-phase1-scrapers-complete, .*function-builder-account, .*unauthorized-calls-policy\n/);
     expect(text).toContain("Calls: 13, every one granted roles/run.invoker");
     expect(text.trimEnd().split("\n").pop()).toBe("PASS: pulumi preview --policy-pack policies would succeed");
   });

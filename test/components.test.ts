@@ -9,6 +9,7 @@ import { captureProgram } from "../lib/capture";
 import { readStackFile } from "../lib/stackfile";
 import { functions, phases, pushCalls, scheduledCalls, workloads } from "../pipeline";
 import { runbookFor, unauthorizedFilterFor } from "../components/alert";
+import { FunctionBuilder } from "../components/builder";
 import { endpointFor, grantNameFor } from "../components/call";
 import { OrchestratorFunction, sourceObjectFor } from "../components/function";
 import { accountIdFor, serviceAccountMember } from "../components/identity";
@@ -260,6 +261,7 @@ describe("components under mocks", () => {
         new OrchestratorFunction("grading-coverage-monitor", {
           ...place,
           sourceBucket: "nba-props-staging-function-source",
+          builder: new FunctionBuilder("function-builder", { ...place, sourceBucket: "nba-props-staging-function-source" }),
           entryPoint: "check_coverage",
           pin: { commit: "19722f5c", deployGroup: "grading", phase: 6, overrideReason: "tuning" },
           trigger: { schedule: "0 11 * * *", timeZone: "America/New_York" },
@@ -282,5 +284,43 @@ describe("components under mocks", () => {
     expect(grant.propertyDependencies.name).toEqual([fn.urn]);
     expect(grant.propertyDependencies.member).toEqual(jobAccount);
     expect(job.dependencies).toContain(grant.urn);
+  });
+  it("given a function, when deployed, then it builds as the builder's own account into the builder's repository, and that account may only read sources, push images there and write logs", async () => {
+    const sourceBucket = "nba-props-staging-function-source";
+    const capture = await captureProgram(
+      async () => {
+        const builder = new FunctionBuilder("function-builder", { ...place, sourceBucket });
+        const grading = new PinnedService("grading", { ...place, registry, pin: { ...pin, deployGroup: "grading", phase: 6 }, publishes: [], after: [] });
+        new OrchestratorFunction("phase3-to-grading", {
+          ...place,
+          sourceBucket,
+          builder,
+          entryPoint: "orchestrate",
+          pin: { commit: "5a498759", deployGroup: "grading", phase: 6 },
+          trigger: { schedule: "0 11 * * *", timeZone: "America/New_York" },
+          calls: [{ env: "GRADING_URL", callee: grading.callee }],
+          after: [],
+        });
+      },
+      { stack: "staging", config, preview: false },
+    );
+    const account = capture.resources.find((r) => r.type === types.account && r.inputs.accountId === "function-builder")!;
+    const repository = capture.resources.find((r) => r.type === "gcp:artifactregistry/repository:Repository")!;
+    const fn = named(capture.resources, types.function, "phase3-to-grading");
+    expect(inputAt(fn, "buildConfig.serviceAccount")).toBe("projects/nba-props-staging/serviceAccounts/function-builder@nba-props-staging.iam.gserviceaccount.com");
+    expect(inputAt(fn, "buildConfig.dockerRepository")).toBe("projects/nba-props-staging/locations/us-central1/repositories/function-builder-images");
+    const member = "serviceAccount:function-builder@nba-props-staging.iam.gserviceaccount.com";
+    const grantsToBuilder = capture.resources
+      .filter((r) => r.inputs.member === member)
+      .map((r) => [r.type, r.inputs.role, r.inputs.bucket ?? r.inputs.repository ?? `project ${String(r.inputs.project)}`])
+      .sort();
+    expect(grantsToBuilder).toEqual([
+      ["gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "roles/artifactregistry.writer", repository.outputs.name],
+      ["gcp:projects/iAMMember:IAMMember", "roles/logging.logWriter", "project nba-props-staging"],
+      ["gcp:storage/bucketIAMMember:BucketIAMMember", "roles/storage.objectViewer", sourceBucket],
+    ]);
+    // The build must not start before its account may read the source and push the image.
+    for (const grant of capture.resources.filter((r) => r.inputs.member === member)) expect(fn.dependencies).toContain(grant.urn);
+    expect(account.custom).toBe(true);
   });
 });

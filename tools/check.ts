@@ -63,6 +63,7 @@ export async function judge(
     mode: opts.preview ? "preview" : "update",
     resourceCount: resources.filter((r) => r.custom).length,
     phases: phaseRows(resources, phaseOfUrn),
+    stackWide: resources.filter((r) => r.custom && !phaseOfUrn.has(r.urn)).map((r) => r.name),
     calls: graph.calls,
     violations: sortViolations(violations),
     phaseOfUrn,

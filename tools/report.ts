@@ -27,6 +27,8 @@ export interface CheckResult {
   readonly mode: "preview" | "update";
   readonly resourceCount: number;
   readonly phases: readonly PhaseRow[];
+  /** Names of the resources that belong to no phase: handover topics, the functions' builder, the alert. */
+  readonly stackWide: readonly string[];
   readonly calls: readonly Call[];
   readonly violations: readonly Violation[];
   /** The phase of each resource URN that belongs to one, for placing callers in the diagram. */
@@ -77,6 +79,7 @@ export function formatCheck(result: CheckResult): string {
   const out: string[] = [];
   out.push(`Stack ${result.stack} (${result.mode === "preview" ? "preview: new resources' outputs unknown" : "update: every output known"}), ${result.resourceCount} resources`);
   out.push("");
+  out.push(`Stack-wide (${result.stackWide.length} resources): ${result.stackWide.join(", ")}`);
   for (const phase of result.phases) {
     out.push(`Phase ${phase.phase} · ${phase.name} (${phase.resourceCount} resources)`);
     for (const w of phase.workloads) {
