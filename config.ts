@@ -27,7 +27,9 @@ function formatted(pattern: RegExp, format: string) {
 }
 
 export const commitFormat = "a git commit SHA, 7–40 lowercase hex characters";
-const commit = formatted(/^[0-9a-f]{7,40}$/, commitFormat);
+/** An immutable git SHA as stack config, images and labels write it: never a branch or tag. */
+export const commitPattern = /^[0-9a-f]{7,40}$/;
+const commit = formatted(commitPattern, commitFormat);
 
 const region = z.string({ error: expected("a GCP region such as us-west2") }).refine(
   (r) => (regions as readonly string[]).includes(r),

@@ -1,6 +1,6 @@
 // What a workload runs and where it belongs: the commit it is pinned to, its deploy group and phase. The
 // same facts become the labels on the live service or function, which is how drift is read back.
-import { commitFor, commitFormat, type StackConfig } from "../config";
+import { commitFor, commitFormat, commitPattern, type StackConfig } from "../config";
 import type { DeployGroup, Phase, Workload, WorkloadName } from "../pipeline";
 
 export interface Pin {
@@ -25,7 +25,7 @@ export function pinFor(config: StackConfig, workload: Workload): Pin {
 
 /** Throws unless `commit` is an immutable git SHA; `where` names the workload in the message. */
 export function assertCommit(commit: string, where: string): string {
-  if (!/^[0-9a-f]{7,40}$/.test(commit)) {
+  if (!commitPattern.test(commit)) {
     throw new Error(`${where}: commit ${JSON.stringify(commit)} is not ${commitFormat}; pin workloads to a commit, never a branch or tag`);
   }
   return commit;

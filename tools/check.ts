@@ -7,7 +7,7 @@ import { InputError, exitCodes, parseToolArgs, runTool } from "../lib/cli";
 import { loadStackConfig, projectName, stackFilePath } from "../lib/stackfile";
 import { readPolicyConfig, startPolicyPack, toPlainResources, type PolicyPackSession } from "../lib/analyzer";
 import type { EngineResource } from "../lib/resources";
-import { buildCallGraph } from "../policies/callgraph";
+import { buildCallGraph, types } from "../policies/callgraph";
 import { phases } from "../pipeline";
 import { formatCheck, formatDiagram, mandatoryCount, sortViolations, type CheckResult, type PhaseRow, type WorkloadRow } from "./report";
 
@@ -22,8 +22,7 @@ export interface CheckOptions {
   readonly stackFile?: string;
 }
 
-const serviceType = "gcp:cloudrunv2/service:Service";
-const functionType = "gcp:cloudfunctionsv2/function:Function";
+const { service: serviceType, function: functionType } = types;
 const phaseType = "nba:pipeline:Phase";
 
 type CaptureStack = typeof import("../lib/capture").captureStack;

@@ -10,6 +10,7 @@ import type { EngineResource } from "../lib/resources";
 import { loadStackConfig, stackFilePath } from "../lib/stackfile";
 import { readStateExport } from "../lib/stateExport";
 import { workloads, type Workload, type WorkloadName } from "../pipeline";
+import { types } from "../policies/callgraph";
 
 export type DriftStatus =
   | "up to date"
@@ -81,10 +82,7 @@ export async function drift(options: DriftOptions): Promise<DriftReport> {
 /** A deployed workload's `commit` label, or null when it has none. */
 export type DeployedCommits = ReadonlyMap<WorkloadName, string | null>;
 
-const deployedTypes: Record<Workload["kind"], string> = {
-  service: "gcp:cloudrunv2/service:Service",
-  function: "gcp:cloudfunctionsv2/function:Function",
-};
+const deployedTypes: Record<Workload["kind"], string> = { service: types.service, function: types.function };
 
 /**
  * The `commit` label of each workload found in deployed state: the Cloud Run service or gen2 function

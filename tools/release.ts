@@ -4,7 +4,7 @@
 import { renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isScalar, parse, Scalar } from "yaml";
-import { commitFor, commitFormat, parseConfig, type StackConfig } from "../config";
+import { commitFor, commitFormat, commitPattern, parseConfig, type StackConfig } from "../config";
 import { exitCodes, InputError, parseToolArgs, runTool } from "../lib/cli";
 import { openAppRepo, resolveCommits } from "../lib/git";
 import { loadStackConfig, stackFilePath } from "../lib/stackfile";
@@ -51,7 +51,7 @@ export async function release(options: ReleaseOptions): Promise<ReleasePlan> {
   if (!deployGroups.includes(group)) {
     throw new InputError(`--group: unknown deploy group ${JSON.stringify(options.group)}; expected one of ${deployGroups.join(", ")}`);
   }
-  if (!/^[0-9a-f]{7,40}$/.test(options.commit)) throw new InputError(`--commit: expected ${commitFormat}, got ${JSON.stringify(options.commit)}`);
+  if (!commitPattern.test(options.commit)) throw new InputError(`--commit: expected ${commitFormat}, got ${JSON.stringify(options.commit)}`);
   const { file, config } = loadStackConfig(options.stackFile);
 
   let verifiedAs: string | null = null;
