@@ -1,6 +1,7 @@
 // The "validation gap" of the ops log: phase 3 ran new validation code while phase 5 ran an older commit.
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { displayName, isUnknown, types } from "./callgraph";
+import { commitOf } from "./labels";
 import { plainResources } from "./resources";
 
 export const deployGroupSingleCommit: StackValidationPolicy = {
@@ -19,9 +20,10 @@ export const deployGroupSingleCommit: StackValidationPolicy = {
       if (r.type !== types.service && r.type !== types.function) continue;
       const labels = r.props.labels;
       if (labels === null || typeof labels !== "object") continue;
-      const { commit, "deploy-group": group, "commit-override": override } = labels as Record<string, unknown>;
+      const { "deploy-group": group, "commit-override": override } = labels as Record<string, unknown>;
+      const commit = commitOf(labels);
       // Pinned apart on purpose (an override with a reason); a workload with no group or no commit label is
-      // for image-pinned-to-commit to flag; a label not known until deploy cannot be compared yet.
+      // for commit-label-present to flag; a label not known until deploy cannot be compared yet.
       if (override === "true" || typeof group !== "string" || typeof commit !== "string" || isUnknown(group) || isUnknown(commit)) continue;
       const commits = groups.get(group) ?? new Map<string, string[]>();
       commits.set(commit, [...(commits.get(commit) ?? []), displayName(r)]);

@@ -1,7 +1,9 @@
-// What runs must say which commit it is: an image tag or source object that names the commit, and the
-// `commit` label (read back by drift reports) that agrees with it.
+// What runs must be one commit's build: an image tag or digest, or a source object that names the commit.
+// The verdict is on the artifact. A commit label is judged here only when it contradicts the artifact
+// (drift would then report the wrong commit); a missing label is commit-label-present's advisory.
 import type { ResourceValidationPolicy, ReportViolation } from "@pulumi/policy";
 import { types } from "./callgraph";
+import { commitLabel, commitLabelsOf } from "./labels";
 
 const commitPattern = /^[0-9a-f]{7,40}$/;
 const digestPattern = /@sha256:[0-9a-f]{64}$/;
@@ -16,21 +18,20 @@ export function imageTag(image: string): string | undefined {
   return colon < 0 ? undefined : lastPart.slice(colon + 1);
 }
 
-interface Labels {
-  readonly commit?: string;
-}
-
 /** The commit labels a service or function carries (service labels and, on Cloud Run, revision labels). */
-function commitLabels(props: { labels?: Labels; template?: { labels?: Labels } }): string[] {
-  return [props.labels?.commit, props.template?.labels?.commit].filter((c): c is string => typeof c === "string");
+function commitLabels(props: { labels?: unknown; template?: { labels?: unknown } }): { key: string; value: unknown }[] {
+  return [...commitLabelsOf(props.labels), ...commitLabelsOf(props.template?.labels)];
 }
 
-function checkLabels(name: string, commit: string, labels: readonly string[], pinnedBy: string, report: ReportViolation): void {
-  if (labels.length === 0) {
-    report(`${name}: no commit label. Fix: set labels.commit to "${commit}", the commit its ${pinnedBy} names.`);
-  }
-  for (const label of labels.filter((l) => l !== commit)) {
-    report(`${name}: label commit=${label} but its ${pinnedBy} names commit ${commit}. Fix: set both from the same commit.`);
+/**
+ * A label that names another commit than the artifact contradicts it. Two commits agree when one is an
+ * abbreviation of the other (images are tagged with the short SHA the app's build writes).
+ */
+function checkLabels(name: string, commit: string, props: Record<string, any>, pinnedBy: string, report: ReportViolation): void {
+  for (const { key, value } of commitLabels(props)) {
+    const agrees = typeof value === "string" && value !== "" && (value.startsWith(commit) || commit.startsWith(value));
+    if (agrees) continue;
+    report(`${name}: label ${key}=${String(value)} but its ${pinnedBy} names commit ${commit}. Fix: set ${commitLabel} from the same commit as the artifact.`);
   }
 }
 
@@ -47,7 +48,7 @@ function checkService(name: string, props: Record<string, any>, report: ReportVi
     const tag = imageTag(image);
     if (digestPattern.test(image) && (tag === undefined || commitPattern.test(tag))) {
       // A digest is immutable; a commit label can only be compared when a commit tag comes with it.
-      if (tag !== undefined) checkLabels(name, tag, commitLabels(props), `image ${image}`, report);
+      if (tag !== undefined) checkLabels(name, tag, props, `image ${image}`, report);
       continue;
     }
     if (tag === undefined || !commitPattern.test(tag)) {
@@ -55,7 +56,7 @@ function checkService(name: string, props: Record<string, any>, report: ReportVi
       report(`${name}: image ${image} ${what}. Fix: deploy REGISTRY/NAME:COMMIT (the git SHA it was built from) or a digest (@sha256:…).`);
       continue;
     }
-    checkLabels(name, tag, commitLabels(props), `image ${image}`, report);
+    checkLabels(name, tag, props, `image ${image}`, report);
   }
 }
 
@@ -68,17 +69,17 @@ function checkFunction(name: string, props: Record<string, any>, report: ReportV
     report(`${name}: source ${source} is not pinned to a commit. Fix: build from gs://BUCKET/NAME/COMMIT.zip, uploaded by CI for that commit.`);
     return;
   }
-  checkLabels(name, match[1], commitLabels(props), `source gs://${storage.bucket}/${object}`, report);
+  checkLabels(name, match[1], props, `source gs://${storage.bucket}/${object}`, report);
 }
 
 export const imagePinnedToCommit: ResourceValidationPolicy = {
   name: "image-pinned-to-commit",
-  description: "Cloud Run images are a commit tag or a digest, function source is NAME/COMMIT.zip, and the commit label matches.",
+  description: "Cloud Run images are a commit tag or a digest, function source is NAME/COMMIT.zip, and no commit label contradicts them.",
   enforcementLevel: "mandatory",
   severity: "high",
   remediationSteps:
     "Deploy images as REGISTRY/NAME:COMMIT (or by @sha256 digest) and function source as gs://BUCKET/NAME/COMMIT.zip, " +
-    "never a mutable tag such as latest; set labels.commit to that same commit. In this repository both come from the " +
+    `never a mutable tag such as latest; a ${commitLabel} label, if set, names that same commit. In this repository both come from the ` +
     "deploy group's commit in the stack config.",
   validateResource: (args, reportViolation) => {
     if (args.type !== types.service && args.type !== types.function) return;

@@ -2,6 +2,7 @@
 // starts its gRPC server, so nothing else imports this module; the policies live in their own files.
 import { PolicyPack } from "@pulumi/policy";
 import { callerHasRunInvoker } from "./caller-has-run-invoker";
+import { commitLabelPresent } from "./commit-label-present";
 import { deployGroupSingleCommit } from "./deploy-group-single-commit";
 import { imagePinnedToCommit } from "./image-pinned-to-commit";
 import { noDefaultServiceAccount } from "./no-default-service-account";
@@ -10,5 +11,5 @@ import { noUnusedInvokerGrant } from "./no-unused-invoker-grant";
 
 new PolicyPack("nba-pipeline-policies", {
   description: "Blocks auth gaps between callers and Cloud Run services, unpinned or split deploys, and public invokers.",
-  policies: [callerHasRunInvoker, imagePinnedToCommit, deployGroupSingleCommit, noPublicInvoker, noDefaultServiceAccount, noUnusedInvokerGrant],
+  policies: [callerHasRunInvoker, imagePinnedToCommit, deployGroupSingleCommit, noPublicInvoker, noDefaultServiceAccount, noUnusedInvokerGrant, commitLabelPresent],
 });

@@ -48,16 +48,33 @@ describe.each(g.modes)("image-pinned-to-commit in %s mode", (mode) => {
     const found = await verdicts(pack(), f.resources, policy);
     // Both the service's and the revision's label say ede3ab89.
     expect(found.map((v) => v.message.split("\n")[1])).toEqual([
-      `grading: label commit=ede3ab89 but its image ${registry}/grading:29130502 names commit 29130502. Fix: set both from the same commit.`,
-      `grading: label commit=ede3ab89 but its image ${registry}/grading:29130502 names commit 29130502. Fix: set both from the same commit.`,
+      `grading: label commit=ede3ab89 but its image ${registry}/grading:29130502 names commit 29130502. Fix: set commit-sha from the same commit as the artifact.`,
+      `grading: label commit=ede3ab89 but its image ${registry}/grading:29130502 names commit 29130502. Fix: set commit-sha from the same commit as the artifact.`,
     ]);
   });
 
-  it("given a service without a commit label, then a violation says which label to set", async () => {
+  it("given a service without a commit label, then the artifact is still judged pinned: no violation here (commit-label-present advises)", async () => {
     const { f, runtime } = pinned(mode);
     g.service(f, "grading", { account: runtime, labels: {}, image: `${registry}/grading:ede3ab89` });
+    expect(await verdicts(pack(), f.resources, policy)).toEqual([]);
+  });
+
+  it("given the app's commit-sha label with the 7-character tag its build pushes, then the label agrees with the longer SHA and there is no violation", async () => {
+    const { f, runtime } = pinned(mode);
+    const labels = { "commit-sha": "ede3ab89", "deploy-group": "grading", phase: "6" };
+    g.service(f, "grading", { account: runtime, labels, image: `${registry}/grading:ede3ab8` });
+    expect(await verdicts(pack(), f.resources, policy)).toEqual([]);
+  });
+
+  it("given a commit-sha label that names another commit than the image, then the violation names that label", async () => {
+    const { f, runtime } = pinned(mode);
+    const labels = { "commit-sha": "29130502", "deploy-group": "grading", phase: "6" };
+    g.service(f, "grading", { account: runtime, labels, image: `${registry}/grading:ede3ab8` });
     const found = await verdicts(pack(), f.resources, policy);
-    expect(found.map((v) => v.message.split("\n")[1])).toEqual(['grading: no commit label. Fix: set labels.commit to "ede3ab89", the commit its image ' + `${registry}/grading:ede3ab89 names.`]);
+    expect(found.map((v) => v.message.split("\n")[1])).toEqual([
+      `grading: label commit-sha=29130502 but its image ${registry}/grading:ede3ab8 names commit ede3ab8. Fix: set commit-sha from the same commit as the artifact.`,
+      `grading: label commit-sha=29130502 but its image ${registry}/grading:ede3ab8 names commit ede3ab8. Fix: set commit-sha from the same commit as the artifact.`,
+    ]);
   });
 
   it("given function source that is not NAME/COMMIT.zip, then a violation", async () => {
@@ -76,7 +93,7 @@ describe.each(g.modes)("image-pinned-to-commit in %s mode", (mode) => {
     g.fn(f, "phase3-to-grading", { account: runtime, sourceObject: "phase3-to-grading/19722f5c.zip" });
     const found = await verdicts(pack(), f.resources, policy);
     expect(found.map((v) => v.message.split("\n")[1])).toEqual([
-      "phase3-to-grading: label commit=ede3ab89 but its source gs://nba-props-platform-function-source/phase3-to-grading/19722f5c.zip names commit 19722f5c. Fix: set both from the same commit.",
+      "phase3-to-grading: label commit=ede3ab89 but its source gs://nba-props-platform-function-source/phase3-to-grading/19722f5c.zip names commit 19722f5c. Fix: set commit-sha from the same commit as the artifact.",
     ]);
   });
 });

@@ -6,7 +6,7 @@ import { usePolicyPack } from "../fixtures/pack";
 const pack = usePolicyPack();
 
 describe("policy metadata", () => {
-  it("given the pack, when asked for its policies, then it has exactly the six public names with their default levels", () => {
+  it("given the pack, when asked for its policies, then it has exactly the seven public names with their default levels", () => {
     expect(pack().info.name).toBe("nba-pipeline-policies");
     expect(pack().info.policies.map((p) => [p.name, p.enforcementLevel])).toEqual([
       ["caller-has-run-invoker", "mandatory"],
@@ -15,6 +15,7 @@ describe("policy metadata", () => {
       ["no-public-invoker", "mandatory"],
       ["no-default-service-account", "advisory"],
       ["no-unused-invoker-grant", "advisory"],
+      ["commit-label-present", "advisory"],
     ]);
   });
 

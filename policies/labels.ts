@@ -1,0 +1,25 @@
+// The commit a workload says it runs, read from its labels. Two names are in use: `commit-sha`, which the
+// app repository's own deploy scripts write and read back (bin/deploy-service.sh, bin/deploy-function.sh,
+// bin/check-deployment-drift.sh), and `commit`, which this stack wrote before it adopted `commit-sha`.
+// State written before that change carries one and the hand-deployed services the other, so every reader
+// (the policies, drift, audit, check) goes through here and accepts both.
+
+/** The label the stack writes, and the earlier name still read. */
+export const commitLabel = "commit-sha";
+export const commitLabelNames = [commitLabel, "commit"] as const;
+
+/** The commit in a label map: `commit-sha` first, else `commit`; undefined when neither is a non-empty string. */
+export function commitOf(labels: unknown): string | undefined {
+  if (labels === null || typeof labels !== "object") return undefined;
+  for (const key of commitLabelNames) {
+    const value = (labels as Record<string, unknown>)[key];
+    if (typeof value === "string" && value !== "") return value;
+  }
+  return undefined;
+}
+
+/** Every commit label value on a label map, with its key, so a contradiction can name the label. */
+export function commitLabelsOf(labels: unknown): { key: string; value: unknown }[] {
+  if (labels === null || typeof labels !== "object") return [];
+  return commitLabelNames.flatMap((key) => (key in (labels as object) ? [{ key, value: (labels as Record<string, unknown>)[key] }] : []));
+}
