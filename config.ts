@@ -2,7 +2,8 @@
 // so every problem is reported at once by the key a person edits. The Pulumi program and the offline
 // tools both parse through `parseConfig`; only where the raw keys come from differs.
 import { z } from "zod";
-import { deployGroups, workloadNames, workloads, type DeployGroup, type WorkloadName } from "./pipeline";
+import { pipeline } from "./pipeline";
+import { workloadsOf, type Topology, type Workload } from "./topology";
 
 /** Regions where Cloud Run, Cloud Functions gen2 and Cloud Scheduler all run. */
 export const regions = [
@@ -43,28 +44,25 @@ function oneOf(names: readonly string[], what: string) {
   });
 }
 
-const groupCommits = z
-  .strictObject(Object.fromEntries(deployGroups.map((group) => [group, commit])) as Record<DeployGroup, typeof commit>, {
+/** The schema of the stack config keys for a topology: its deploy groups and workload names. */
+function schemaFor(topology: Topology) {
+  const groups = topology.deployGroups;
+  const groupCommits = z.strictObject(Object.fromEntries(groups.map((group) => [group, commit])) as Record<string, typeof commit>, {
     error: (issue) =>
       issue.code === "unrecognized_keys"
-        ? `unknown deploy group; expected one of ${deployGroups.join(", ")}`
-        : expected(`a map of deploy group to commit (${deployGroups.join(", ")})`)(issue),
+        ? `unknown deploy group; expected one of ${groups.join(", ")}`
+        : expected(`a map of deploy group to commit (${groups.join(", ")})`)(issue),
   });
-
-const override = z.strictObject({
-  commit,
-  reason: z.string({ error: expected("the reason this workload is pinned apart from its deploy group") }).trim().min(1, {
-    error: expected("the reason this workload is pinned apart from its deploy group"),
-  }),
-});
-
-const overrides = z
-  .record(oneOf(workloadNames, "service or function"), override, { error: expected("a map of service or function name to {commit, reason}") })
-  .transform((map) => map as Partial<Record<WorkloadName, { commit: string; reason: string }>>);
-
-/** The stack config keys, exactly as written under `config:` in the stack file. */
-export const stackConfigSchema = z.strictObject(
-  {
+  const override = z.strictObject({
+    commit,
+    reason: z.string({ error: expected("the reason this workload is pinned apart from its deploy group") }).trim().min(1, {
+      error: expected("the reason this workload is pinned apart from its deploy group"),
+    }),
+  });
+  const overrides = z.record(oneOf(workloadsOf(topology).map((w) => w.name), "service or function"), override, {
+    error: expected("a map of service or function name to {commit, reason}"),
+  });
+  const fields = {
     "gcp:project": formatted(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP project ID: 6–30 lowercase letters, digits and hyphens"),
     "gcp:region": region,
     "nba-pipeline:projectNumber": formatted(/^[0-9]{6,20}$/, 'the GCP project number, quoted, such as "756957797294"'),
@@ -83,13 +81,16 @@ export const stackConfigSchema = z.strictObject(
         error: expected("a list of notification channel names"),
       })
       .default([]),
-  },
-  { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown config key; this stack reads ${configKeys().join(", ")}` : undefined) },
-);
-
-function configKeys(): string[] {
-  return Object.keys(stackConfigSchema.shape);
+  };
+  const keys = Object.keys(fields).join(", ");
+  return z.strictObject(fields, { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown config key; this stack reads ${keys}` : undefined) });
 }
+
+const schemas = new WeakMap<Topology, ReturnType<typeof schemaFor>>();
+
+/** The stack config keys of the real pipeline, exactly as written under `config:` in the stack file. */
+export const stackConfigSchema = schemaFor(pipeline);
+schemas.set(pipeline, stackConfigSchema);
 
 export type RawStackConfig = z.input<typeof stackConfigSchema>;
 
@@ -99,9 +100,9 @@ export interface StackConfig {
   readonly projectNumber: string;
   readonly registry: string;
   readonly functionSourceBucket: string;
-  readonly deployGroups: Readonly<Record<DeployGroup, string>>;
+  readonly deployGroups: Readonly<Record<string, string>>;
   /** Workloads pinned apart from their group, each with the reason a reviewer reads. */
-  readonly overrides: Readonly<Partial<Record<WorkloadName, { readonly commit: string; readonly reason: string }>>>;
+  readonly overrides: Readonly<Partial<Record<string, { readonly commit: string; readonly reason: string }>>>;
   readonly alertNotificationChannels: readonly string[];
 }
 
@@ -117,12 +118,14 @@ export type ParseResult = { ok: true; config: StackConfig } | { ok: false; probl
  * Parses the stack config keys (as written under `config:`; keys of other namespaces such as
  * `gcp:credentials` are the provider's and are ignored). Collects every problem, never throws.
  */
-export function parseConfig(raw: unknown): ParseResult {
+export function parseConfig(raw: unknown, topology: Topology = pipeline): ParseResult {
   const ours =
     raw !== null && typeof raw === "object" && !Array.isArray(raw)
       ? Object.fromEntries(Object.entries(raw).filter(([key]) => key.startsWith("nba-pipeline:") || key === "gcp:project" || key === "gcp:region"))
       : raw;
-  const result = stackConfigSchema.safeParse(ours);
+  let schema = schemas.get(topology);
+  if (!schema) schemas.set(topology, (schema = schemaFor(topology)));
+  const result = schema.safeParse(ours);
   if (!result.success) {
     return {
       ok: false,
@@ -173,10 +176,10 @@ export function formatProblems(
 }
 
 /** The commit a workload runs: its override if it has one, else its deploy group's. */
-export function commitFor(config: StackConfig, name: WorkloadName): string {
-  const workload = workloads.find((w) => w.name === name);
-  if (!workload) throw new Error(`commitFor: ${name} is not a workload in pipeline.ts`);
-  return config.overrides[name]?.commit ?? config.deployGroups[workload.group];
+export function commitFor(config: StackConfig, workload: Workload): string {
+  const commit = config.overrides[workload.name]?.commit ?? config.deployGroups[workload.group];
+  if (commit === undefined) throw new Error(`commitFor: ${workload.name}'s deploy group ${workload.group} has no commit in the stack config`);
+  return commit;
 }
 
 /** ` (did you mean "us-west2"?)` when one candidate is within two edits of the input. */

@@ -7,7 +7,10 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { stringify } from "yaml";
 import { readStackFile } from "../lib/stackfile";
-import { workloads } from "../pipeline";
+import { pipeline } from "../pipeline";
+import { workloadsOf } from "../topology";
+
+const workloads = workloadsOf(pipeline);
 import { buildAppRepo, type FixtureCommit } from "../test/appRepo";
 import { drift, type DriftOptions } from "../tools/drift";
 import { median, seconds } from "./measure";

@@ -1,7 +1,7 @@
 // "X calls Y", declared once. Declaring a call grants X's identity roles/run.invoker on exactly Y and
-// hands X the URL of Y; every kind of caller (a workload through an env var, a function's own event
-// trigger, a Pub/Sub push subscription, a Cloud Scheduler job) goes through `declareCall`, so there is no
-// second place where a grant could be forgotten. This is the gap that left phase3-to-grading with 401s.
+// hands X the URL of Y; every kind of caller (a workload through an env var or a URL in its code, a
+// function's own event trigger, a Pub/Sub push subscription, a Cloud Scheduler job) goes through
+// `declareCall`, so there is no second place where a grant could be forgotten. This is the gap that left phase3-to-grading with 401s.
 import * as pulumi from "@pulumi/pulumi";
 import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
 import type * as serviceaccount from "@pulumi/gcp/serviceaccount";
@@ -29,7 +29,7 @@ export interface Caller {
 export interface Call {
   readonly caller: string;
   readonly callee: string;
-  /** How the caller reaches the callee: `env GRADING_URL`, `event trigger`, `push subscription`, `scheduler job`. */
+  /** How the caller reaches the callee: `env PREDICTION_COORDINATOR_URL`, `url in code (…)`, `event trigger`, `push subscription`, `scheduler job`. */
   readonly via: string;
   /** The IAM member granted roles/run.invoker: `serviceAccount:EMAIL` of the caller's account. */
   readonly identity: pulumi.Output<string>;
@@ -64,25 +64,4 @@ export function declareCall(parent: pulumi.Resource, caller: Caller, callee: Cal
 export function endpointFor(url: pulumi.Output<string>, path: string, caller: string): pulumi.Output<string> {
   if (path !== "" && !path.startsWith("/")) throw new Error(`${caller}: path ${JSON.stringify(path)} must be empty or start with "/"`);
   return pulumi.interpolate`${url}${path}`;
-}
-
-/** A call made with the callee's URL in an environment variable of the caller. */
-export interface EnvCallTo {
-  /** The environment variable holding the callee's URL. */
-  readonly env: string;
-  readonly callee: Callee;
-}
-
-/** Declares each env-var call: one grant per call, and the env vars (name → callee URL) for the caller. */
-export function declareEnvCalls(
-  parent: pulumi.Resource,
-  caller: Caller,
-  calls: readonly EnvCallTo[],
-): { env: Record<string, pulumi.Output<string>>; calls: Call[] } {
-  const names = calls.map((c) => c.env);
-  if (new Set(names).size !== names.length) {
-    throw new Error(`${caller.name}: two calls use the same environment variable; give each callee its own (${names.join(", ")})`);
-  }
-  const declared = calls.map(({ env, callee }) => declareCall(parent, caller, callee, `env ${env}`));
-  return { env: Object.fromEntries(declared.map((call, i) => [names[i], call.url])), calls: declared };
 }

@@ -33,7 +33,7 @@ const abbreviatedSha = /^[0-9a-f]{7,64}$/;
  * Checks that `dir` is a git repository git can read, with at least one commit and full history, and
  * resolves HEAD. Every way it is not is an InputError naming the directory.
  */
-export async function openAppRepo(dir: string): Promise<AppRepo> {
+export async function openAppRepo(dir: string, opts: { needsHistory: boolean } = { needsHistory: true }): Promise<AppRepo> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`app repository ${dir}: no such directory`);
   const result = await git(dir, ["rev-parse", "--is-shallow-repository", "--verify", "--end-of-options", "HEAD^{commit}"]);
   if (result.code !== 0) {
@@ -46,7 +46,7 @@ export async function openAppRepo(dir: string): Promise<AppRepo> {
   }
   const [shallow, head] = result.stdout.trim().split("\n");
   // A shallow clone has no history past its boundary, so every count would be silently too small.
-  if (shallow === "true") {
+  if (shallow === "true" && opts.needsHistory) {
     throw new InputError(`app repository ${dir}: is a shallow clone; drift needs full history (git fetch --unshallow, or actions/checkout with fetch-depth: 0)`);
   }
   return { dir, head };
@@ -173,7 +173,7 @@ function lines(text: string): string[] {
 }
 
 /** A git failure on a repository that opened fine (a corrupt or unreadable object): bad input, not a bug here. */
-function unreadable(repo: AppRepo, command: string, result: GitResult): InputError {
+export function unreadable(repo: AppRepo, command: string, result: GitResult): InputError {
   return new InputError(`app repository ${repo.dir}: git ${command} failed: ${firstLine(result.stderr)}`);
 }
 
@@ -181,14 +181,14 @@ function firstLine(text: string): string {
   return text.trim().split("\n")[0] ?? "";
 }
 
-interface GitResult {
+export interface GitResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
 }
 
 /** Runs git in `dir` (no shell) and resolves with its exit code; only a git that cannot start rejects. */
-function git(dir: string, args: readonly string[], input?: string): Promise<GitResult> {
+export function git(dir: string, args: readonly string[], input?: string): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       "git",

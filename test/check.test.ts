@@ -8,8 +8,30 @@ import { startPolicyPack, type PolicyPackSession } from "../lib/analyzer";
 import { captureStack } from "../lib/capture";
 import { InputError } from "../lib/cli";
 import { readStackFile } from "../lib/stackfile";
+import { pipeline } from "../pipeline";
+import { workloadsOf } from "../topology";
 import { checkJson, exitCodeFor, judge, main, runCheck } from "../tools/check";
 import { formatCheck, formatDiagram, type CheckResult } from "../tools/report";
+
+const prodFile = readStackFile("Pulumi.prod.yaml");
+const stagingFile = readStackFile("Pulumi.staging.yaml");
+const commitOf = (file: typeof prodFile, group: string, name?: string) =>
+  (file.raw["nba-pipeline:overrides"] as Record<string, { commit: string }> | undefined)?.[name ?? ""]?.commit ??
+  (file.raw["nba-pipeline:deployGroups"] as Record<string, string>)[group];
+
+/**
+ * Every call the pack can see, as `caller -> callee`, from pipeline.ts: env calls, each function's own
+ * event trigger, push subscriptions, Eventarc triggers and scheduler jobs. A call made with a URL written
+ * in code is granted but invisible to any pack: no resource says the caller makes it.
+ */
+const visibleCalls = [
+  ...workloadsOf(pipeline).flatMap((w) => (w.calls ?? []).filter((c) => c.env !== undefined).map((c) => `${w.name} -> ${c.callee}`)),
+  ...pipeline.functions.flatMap((f) => ("topic" in f.trigger ? [`${f.name} -> ${f.name}`] : [])),
+  ...pipeline.subscriptions.map((s) => `${s.name} -> ${s.callee}`),
+  ...pipeline.eventarcTriggers.map((e) => `${e.name} -> ${e.callee}`),
+  ...pipeline.schedulerJobs.map((j) => `${j.name} -> ${j.callee}`),
+].sort();
+const callCount = visibleCalls.length;
 
 const run = promisify(execFile);
 const repo = resolve(__dirname, "..");
@@ -35,70 +57,56 @@ describe("npm run check on the prod stack", () => {
     update = await runCheck({ stack: "prod", preview: false }, () => captureStack);
   });
 
-  it("given the prod stack in preview mode, when checked, then every service and function shows its group's commit and the check passes", () => {
+  it("given the prod stack in preview mode, when checked, then every service and function shows its group's commit and artifact, and the check passes", () => {
     const doc = checkJson(preview);
-    expect(doc.services).toEqual([
-      { name: "nba-scrapers", phase: "1", deployGroup: "scrapers", commit: "2de48c04", image: "us-west2-docker.pkg.dev/nba-props-platform/nba-pipeline/nba-scrapers:2de48c04" },
-      ...["nba-phase3-analytics-processors", "nba-phase4-precompute-processors", "prediction-coordinator", "prediction-worker"].map((name) => ({
-        name,
-        phase: expect.stringMatching(/^[345]$/),
-        deployGroup: "pipeline",
-        commit: "ede3ab89",
-        image: `us-west2-docker.pkg.dev/nba-props-platform/nba-pipeline/${name}:ede3ab89`,
-      })),
-      { name: "grading", phase: "6", deployGroup: "grading", commit: "ede3ab89", image: "us-west2-docker.pkg.dev/nba-props-platform/nba-pipeline/grading:ede3ab89" },
-    ]);
-    expect(doc.functions.map((f) => `${f.name}@${f.commit} ${f.source}`)).toEqual([
-      "phase3-to-phase4@ede3ab89 gs://nba-props-platform-function-source/phase3-to-phase4/ede3ab89.zip",
-      "phase4-to-phase5@ede3ab89 gs://nba-props-platform-function-source/phase4-to-phase5/ede3ab89.zip",
-      "grading-coverage-monitor@ede3ab89 gs://nba-props-platform-function-source/grading-coverage-monitor/ede3ab89.zip",
-      "phase3-to-grading@ede3ab89 gs://nba-props-platform-function-source/phase3-to-grading/ede3ab89.zip",
-    ]);
-    expect(doc.violations).toEqual([]);
+    const registry = String(prodFile.raw["nba-pipeline:registry"]);
+    const bucket = String(prodFile.raw["nba-pipeline:functionSourceBucket"]);
+    const byName = <T extends { name: string }>(list: readonly T[]) => [...list].sort((a, b) => a.name.localeCompare(b.name));
+    expect(byName(doc.services)).toEqual(
+      byName(pipeline.services.map((s) => ({ name: s.name, phase: s.phase, deployGroup: s.group, commit: commitOf(prodFile, s.group), image: `${registry}/${s.image}:${commitOf(prodFile, s.group).slice(0, 7)}` }))),
+    );
+    expect(byName(doc.functions)).toEqual(
+      byName(pipeline.functions.map((f) => ({ name: f.name, phase: f.phase, deployGroup: f.group, commit: commitOf(prodFile, f.group), source: `gs://${bucket}/${f.name}/${commitOf(prodFile, f.group)}.zip` }))),
+    );
+    expect(doc.violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
     expect(exitCodeFor(preview)).toBe(0);
   });
 
   it("given the prod stack, when checked, then the call graph holds every declared call, granted, including the easily forgotten identities", () => {
-    const calls = checkJson(preview).calls.map((c) => `${c.caller} -> ${c.callee} [${c.via}] ${c.granted}`);
-    expect(calls).toEqual(
-      expect.arrayContaining([
-        "phase3-to-grading -> grading [env GRADING_URL] true",
-        "phase3-to-grading -> phase3-to-grading [event trigger] true",
-        "grading-coverage-monitor-schedule -> grading-coverage-monitor [scheduler job] true",
-        "prediction-worker-requests -> prediction-worker [push subscription] true",
-        "nba-scrapers-morning -> nba-scrapers [scheduler job] true",
-      ]),
-    );
-    expect(calls).toHaveLength(13);
+    const calls = checkJson(preview).calls;
+    expect(calls.map((c) => `${c.caller} -> ${c.callee}`).sort()).toEqual(visibleCalls);
+    expect(calls.filter((c) => !c.granted)).toEqual([]);
+    const vias = new Set(calls.map((c) => c.via.replace(/^env .*/, "env")));
+    expect([...vias].sort()).toEqual(["env", "event trigger", "eventarc trigger", "push subscription", "scheduler job"]);
   });
 
   it("given the same stack, when checked in preview and in update mode, then the verdicts and the call graph agree", () => {
     const verdict = (r: CheckResult) => ({
       violations: r.violations.map((v) => [v.policyName, v.enforcementLevel, v.urn]),
-      calls: r.calls.map((c) => [c.caller, c.callee, c.via, c.granted]),
+      // Found by URL after `up` and by dependency in preview, so in another order: compare them sorted.
+      calls: r.calls.map((c) => `${c.caller} -> ${c.callee} ${c.granted}`).sort(),
     });
     expect(verdict(update)).toEqual(verdict(preview));
     expect(update.mode).toBe("update");
     // After `up` the identities are known emails; during preview they are described as new accounts.
-    expect(update.calls.find((c) => c.caller === "phase3-to-grading" && c.callee === "grading")?.identity).toBe(
-      "serviceAccount:phase3-to-grading@nba-props-platform.iam.gserviceaccount.com",
-    );
+    const call = update.calls.find((c) => c.caller === "phase4-to-phase5-orchestrator" && c.callee === "prediction-coordinator");
+    expect(call?.identity).toBe("serviceAccount:phase4-to-phase5-orchestrator@nba-props-platform.iam.gserviceaccount.com");
   });
 
   it("given the result, when formatted, then the reviewer sees each phase, the calls and a pass", () => {
     const text = formatCheck(preview);
     expect(text).toMatch(/^Stack prod \(preview: new resources' outputs unknown\), \d+ resources\n/);
-    expect(text).toContain("Phase 6 · grading (");
-    expect(text).toMatch(/\nStack-wide \(12 resources\): nba-phase1-scrapers-complete, .*function-builder-account, .*unauthorized-calls-policy\n/);
-    expect(text).toContain("Calls: 13, every one granted roles/run.invoker");
+    for (const p of pipeline.phases) expect(text).toContain(`Phase ${p.phase} · ${p.name} (`);
+    expect(text).toMatch(/\nStack-wide \(\d+ resources\): nba-phase1-scrapers-complete, .*function-builder-account, .*unauthorized-calls-policy\n/);
+    expect(text).toContain(`Calls: ${callCount}, every one granted roles/run.invoker`);
     expect(text.trimEnd().split("\n").pop()).toBe("PASS: pulumi preview --policy-pack policies would succeed");
   });
 
   it("given the result, when drawn, then the Mermaid diagram groups workloads by phase and has no red edge", () => {
     const diagram = formatDiagram(preview);
-    expect(diagram.split("\n")[0]).toBe("### Call graph of stack `prod`: 13 calls, all granted");
-    for (const phase of ["1", "3", "4", "5", "6"]) expect(diagram).toContain(`  subgraph phase${phase}["Phase ${phase} · `);
-    expect(diagram.match(/-->\|/g)).toHaveLength(13);
+    expect(diagram.split("\n")[0]).toBe(`### Call graph of stack \`prod\`: ${callCount} calls, all granted`);
+    for (const p of pipeline.phases) expect(diagram).toContain(`  subgraph phase${p.phase}["Phase ${p.phase} · `);
+    expect(diagram.match(/-->\|/g)).toHaveLength(callCount);
     expect(diagram).not.toContain("linkStyle");
   });
 });
@@ -110,8 +118,8 @@ describe("npm run check on a stack with an auth gap", () => {
   beforeAll(async () => {
     pack = await startPolicyPack({ project: "nba-pipeline", stack: "prod", dryRun: true });
     const { resources } = await captureStack({ stack: "prod", config: readStackFile("Pulumi.prod.yaml").raw, preview: true });
-    // The seed log's 401: phase3-to-grading without roles/run.invoker on grading.
-    const withoutGrant = resources.filter((r) => r.name !== "phase3-to-grading-invokes-grading");
+    // The seed log's 401, on the orchestrator that starts phase 5: no roles/run.invoker on its callee.
+    const withoutGrant = resources.filter((r) => r.name !== "phase4-to-phase5-orchestrator-invokes-prediction-coordinator");
     expect(withoutGrant).toHaveLength(resources.length - 1);
     gap = await judge(withoutGrant, { stack: "prod", preview: true, projectNumber: "756957797294", pack });
   });
@@ -120,17 +128,19 @@ describe("npm run check on a stack with an auth gap", () => {
   it("given the grant removed, when judged, then caller-has-run-invoker fails mandatory and the check exits 1", () => {
     const mandatory = gap.violations.filter((v) => v.enforcementLevel === "mandatory");
     expect(mandatory.map((v) => v.policyName)).toEqual(["caller-has-run-invoker"]);
-    expect(mandatory[0].message).toContain("grading");
+    expect(mandatory[0].message).toContain("phase4-to-phase5-orchestrator calls prediction-coordinator");
     expect(mandatory[0].message).toContain("roles/run.invoker");
     expect(exitCodeFor(gap)).toBe(1);
   });
 
   it("given the grant removed, when formatted, then the gap and its fix are shown and the check fails", () => {
     const text = formatCheck(gap);
-    expect(text).toContain("Calls: 13, 1 without roles/run.invoker");
-    expect(text).toContain("  GAP phase3-to-grading -> grading  [env GRADING_URL] as new service account phase3-to-grading@");
+    expect(text).toContain(`Calls: ${callCount}, 1 without roles/run.invoker`);
+    expect(text).toContain("  GAP phase4-to-phase5-orchestrator -> prediction-coordinator  [env PREDICTION_COORDINATOR_URL] as new service account phase4-to-phase5-orchestrator@");
     expect(text).toMatch(/\n {6}fix: .*roles\/run\.invoker/);
-    expect(text).toContain("MANDATORY caller-has-run-invoker\n  where: phase3-to-grading-function (gcp:cloudfunctionsv2/function:Function)\n  what:  phase3-to-grading calls grading");
+    expect(text).toContain(
+      "MANDATORY caller-has-run-invoker\n  where: phase4-to-phase5-orchestrator-function (gcp:cloudfunctionsv2/function:Function)\n  what:  phase4-to-phase5-orchestrator calls prediction-coordinator",
+    );
     expect(text.trimEnd().split("\n").pop()).toBe("FAIL: pulumi preview --policy-pack policies would fail (1 mandatory violation)");
   });
 
@@ -138,7 +148,7 @@ describe("npm run check on a stack with an auth gap", () => {
     const diagram = formatDiagram(gap);
     const index = gap.calls.findIndex((c) => !c.granted);
     expect(diagram).toContain(`linkStyle ${index} stroke:#d1242f`);
-    expect(diagram).toContain('|"GAP: no run.invoker · env GRADING_URL"|');
+    expect(diagram).toContain('|"GAP: no run.invoker · env PREDICTION_COORDINATOR_URL"|');
   });
 });
 
@@ -170,10 +180,11 @@ describe("npm run check as a command", () => {
 
   it("given a stack file with a mutable commit, when checked, then it refuses naming file, line and key", async () => {
     const file = join(dir, "Pulumi.broken.yaml");
-    writeFileSync(file, readFileSync(join(repo, "Pulumi.prod.yaml"), "utf8").replace("pipeline: ede3ab89", "pipeline: latest"));
+    writeFileSync(file, prodFile.text.replace(`pipeline: ${commitOf(prodFile, "pipeline")}`, "pipeline: latest"));
     const checking = runCheck({ stack: "broken", stackFile: file, preview: true }, () => captureStack);
     await expect(checking).rejects.toThrow(InputError);
-    await expect(checking).rejects.toThrow(`${file}:15: nba-pipeline:deployGroups.pipeline: expected a git commit SHA, 7–40 lowercase hex characters, got "latest"`);
+    const line = prodFile.lineOf(["nba-pipeline:deployGroups", "pipeline"]);
+    await expect(checking).rejects.toThrow(`${file}:${line}: nba-pipeline:deployGroups.pipeline: expected a git commit SHA, 7–40 lowercase hex characters, got "latest"`);
   });
 
   it("given --diagram, when run, then the Markdown diagram is written and the report printed", async () => {
@@ -181,8 +192,9 @@ describe("npm run check as a command", () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Stack staging /);
     const diagram = readFileSync(join(dir, "staging.md"), "utf8");
-    expect(diagram).toMatch(/^### Call graph of stack `staging`: 13 calls, all granted\n\n```mermaid\nflowchart LR\n/);
-    expect(diagram).toContain("grading-coverage-monitor<br/><small>function @ 19722f5c</small>");
+    expect(diagram).toMatch(new RegExp(`^### Call graph of stack \`staging\`: ${callCount} calls, all granted\n\n\`\`\`mermaid\nflowchart LR\n`));
+    const [overridden, override] = Object.entries(stagingFile.raw["nba-pipeline:overrides"] as Record<string, { commit: string }>)[0];
+    expect(diagram).toContain(`${overridden}<br/><small>function @ ${override.commit}</small>`);
   });
 
   it.each([

@@ -1,22 +1,27 @@
-// The components' decisions as pure functions, and two behaviours of the components themselves under
-// mocks: a call declared on a service wires its URL and its grant together, and a scheduled function is
-// called by a job whose own account may invoke it.
+// The components' decisions as pure functions, and the components themselves under mocks, run over a
+// small topology of the tests' own (test/fixtures/topology.ts): a call wires its URL and its grant
+// together, data access becomes exactly the listed grants, and every caller kind gets its own identity.
 import * as pulumi from "@pulumi/pulumi";
-import * as pubsub from "@pulumi/gcp/pubsub";
 import { describe, expect, it } from "vitest";
 import { parseConfig, type StackConfig } from "../config";
 import { captureProgram } from "../lib/capture";
 import { readStackFile } from "../lib/stackfile";
-import { functions, phases, pushCalls, scheduledCalls, workloads } from "../pipeline";
+import { pipeline } from "../pipeline";
+import { pipelineProgram } from "../program";
+import { workloadsOf } from "../topology";
+import { dataGrantsFor } from "../components/access";
 import { runbookFor, unauthorizedFilterFor } from "../components/alert";
-import { FunctionBuilder } from "../components/builder";
 import { endpointFor, grantNameFor } from "../components/call";
-import { OrchestratorFunction, sourceObjectFor } from "../components/function";
+import { sourceObjectFor } from "../components/function";
 import { accountIdFor, serviceAccountMember } from "../components/identity";
-import { calleeFor, phaseOf, phasePlan } from "../components/phase";
 import { labelsFor, pinFor } from "../components/pin";
-import { imageFor, PinnedService, topicEnvFor } from "../components/service";
+import { schedulerCallerFor } from "../components/schedule";
+import { imageFor } from "../components/service";
+import { envValue } from "../components/workload";
+import { fixtureConfig, fixtureTopology } from "./fixtures/topology";
 import { inputAt, named, ofType, types } from "./support/engine";
+
+const workloads = workloadsOf(pipeline);
 
 const accountIdPattern = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
@@ -60,10 +65,10 @@ describe("accountIdFor", () => {
   it("given every caller in the prod topology, when made account ids, then all are valid and distinct", () => {
     const callers = [
       ...workloads.map((w) => w.name),
-      ...functions.filter((f) => "topic" in f.trigger).map((f) => `${f.name}-trigger`),
-      ...functions.filter((f) => "schedule" in f.trigger).map((f) => `${f.name}-schedule`),
-      ...pushCalls.map((p) => p.name),
-      ...scheduledCalls.map((j) => j.name),
+      ...pipeline.functions.filter((f) => "topic" in f.trigger).map((f) => `${f.name}-trigger`),
+      ...pipeline.subscriptions.map((p) => p.name),
+      ...pipeline.eventarcTriggers.map((e) => e.name),
+      ...[...new Set(pipeline.schedulerJobs.map((j) => j.callee))].map(schedulerCallerFor),
     ];
     const ids = callers.map(accountIdFor);
     for (const id of ids) expect(id).toMatch(accountIdPattern);
@@ -90,10 +95,11 @@ describe("serviceAccountMember", () => {
 });
 
 describe("imageFor and sourceObjectFor", () => {
-  it("given a registry, name and commit, when the artifact is named, then it is REGISTRY/NAME:COMMIT or NAME/COMMIT.zip", () => {
-    expect(imageFor("us-west2-docker.pkg.dev/nba-props-platform/nba-pipeline", "grading", "ede3ab89")).toBe(
-      "us-west2-docker.pkg.dev/nba-props-platform/nba-pipeline/grading:ede3ab89",
+  it("given a registry, image and commit, when the artifact is named, then it is REGISTRY/IMAGE:SHORT_SHA (the build's 7-character tag) or NAME/COMMIT.zip", () => {
+    expect(imageFor("us-west2-docker.pkg.dev/nba-props-platform/nba-props", "prediction-worker", "ede3ab89")).toBe(
+      "us-west2-docker.pkg.dev/nba-props-platform/nba-props/prediction-worker:ede3ab8",
     );
+    expect(imageFor("us-west2-docker.pkg.dev/p/r", "x", "18f6ecfee0e93e61e3ef16604e9958670a4256f1")).toBe("us-west2-docker.pkg.dev/p/r/x:18f6ecf");
     expect(sourceObjectFor("phase3-to-grading", "ede3ab89")).toBe("phase3-to-grading/ede3ab89.zip");
   });
 
@@ -110,35 +116,58 @@ describe("imageFor and sourceObjectFor", () => {
 });
 
 describe("pinFor and labelsFor", () => {
-  it("given the staging config, when pins are read, then only grading-coverage-monitor is pinned apart, with its reason", () => {
+  it("given the staging config, when pins are read, then a workload with an override runs its commit with the reason, and the others their group's", () => {
     const config = stackConfig("Pulumi.staging.yaml");
-    const monitor = pinFor(config, workloads.find((w) => w.name === "grading-coverage-monitor")!);
-    expect(monitor).toEqual({
-      commit: "19722f5c",
-      deployGroup: "grading",
-      phase: 6,
-      overrideReason: "keep the first coverage monitor while the new thresholds are tuned in staging",
-    });
-    expect(pinFor(config, workloads.find((w) => w.name === "phase3-to-grading")!)).toEqual({ commit: "5a498759", deployGroup: "grading", phase: 6 });
+    const [name, override] = Object.entries(config.overrides)[0];
+    const pinnedApart = workloads.find((w) => w.name === name)!;
+    expect(pinFor(config, pinnedApart)).toEqual({ commit: override!.commit, deployGroup: pinnedApart.group, phase: pinnedApart.phase, overrideReason: override!.reason });
+    const other = workloads.find((w) => w.group === pinnedApart.group && w.name !== name)!;
+    expect(pinFor(config, other)).toEqual({ commit: config.deployGroups[other.group], deployGroup: other.group, phase: other.phase });
   });
 
-  it("given a pin, when labelled, then the values are strings and commit-override appears only for an override", () => {
-    expect(labelsFor("grading", { commit: "ede3ab89", deployGroup: "grading", phase: 6 })).toEqual({ commit: "ede3ab89", "deploy-group": "grading", phase: "6" });
-    expect(labelsFor("grading", { commit: "19722f5c", deployGroup: "grading", phase: 6, overrideReason: "why" })).toEqual({
-      commit: "19722f5c",
+  it("given a pin, when labelled, then commit-sha (the name the app's scripts read) carries the commit, and commit-override appears only for an override", () => {
+    expect(labelsFor("x", { commit: "ede3ab89", deployGroup: "grading", phase: "5b" })).toEqual({ "commit-sha": "ede3ab89", "deploy-group": "grading", phase: "5b" });
+    expect(labelsFor("x", { commit: "19722f5c", deployGroup: "grading", phase: "5b", overrideReason: "why" })).toEqual({
+      "commit-sha": "19722f5c",
       "deploy-group": "grading",
-      phase: "6",
+      phase: "5b",
       "commit-override": "true",
     });
   });
 });
 
-describe("small naming decisions", () => {
-  it("given topic keys, when made env var names, then they are upper snake case ending in _TOPIC", () => {
-    expect(topicEnvFor("analyticsComplete")).toBe("ANALYTICS_COMPLETE_TOPIC");
-    expect(topicEnvFor("predictionRequests")).toBe("PREDICTION_REQUESTS_TOPIC");
+describe("dataGrantsFor and envValue", () => {
+  it("given data access, when made grants, then write wins over read, jobUser and Firestore are project roles, and every secret, listed or in env, is read exactly", () => {
+    const grants = dataGrantsFor(
+      {
+        bigquery: { read: ["nba_raw", "nba_reference"], write: ["nba_raw"], jobs: true },
+        buckets: { read: ["models", "landing"], write: ["landing"] },
+        firestore: true,
+        secrets: ["coordinator-api-key"],
+        projectRoles: ["roles/monitoring.metricWriter"],
+        evidence: [],
+      },
+      ["slack-webhook-url", "coordinator-api-key"],
+    );
+    expect(grants.map((g) => `${g.role} on ${g.on.kind} ${g.on.name}`)).toEqual([
+      "roles/bigquery.dataEditor on dataset nba_raw",
+      "roles/bigquery.dataViewer on dataset nba_reference",
+      "roles/bigquery.jobUser on project project",
+      "roles/storage.objectUser on bucket landing",
+      "roles/storage.objectViewer on bucket models",
+      "roles/datastore.user on project project",
+      "roles/monitoring.metricWriter on project project",
+      "roles/secretmanager.secretAccessor on secret coordinator-api-key",
+      "roles/secretmanager.secretAccessor on secret slack-webhook-url",
+    ]);
   });
 
+  it("given an env value with {project}, {region} and {projectNumber}, when filled for a stack, then each is that stack's", () => {
+    expect(envValue("{project}/{region}/{projectNumber}/{other}", { project: "p", region: "r", projectNumber: "1" })).toBe("p/r/1/{other}");
+  });
+});
+
+describe("small naming decisions", () => {
   it("given a caller and callee, when the grant is named, then it reads caller-invokes-callee", () => {
     expect(grantNameFor("phase3-to-grading", "grading")).toBe("phase3-to-grading-invokes-grading");
   });
@@ -147,26 +176,6 @@ describe("small naming decisions", () => {
     expect(() => endpointFor(pulumi.output("https://nba-phase3-analytics-processors-1.us-central1.run.app"), "process", "nba-phase3-analytics-trigger")).toThrow(
       'nba-phase3-analytics-trigger: path "process" must be empty or start with "/"',
     );
-  });
-});
-
-describe("phasePlan and calleeFor", () => {
-  it("given pipeline.ts, when split into phases, then every workload lands in exactly one phase, and each push or scheduled call in its callee's phase", () => {
-    const plans = phases.map((p) => ({ phase: p.phase, plan: phasePlan(p.phase) }));
-    const names = plans.flatMap(({ plan }) => [...plan.services, ...plan.functions].map((w) => w.name));
-    expect(names.sort()).toEqual(workloads.map((w) => w.name).sort());
-    for (const { phase, plan } of plans) {
-      for (const c of [...plan.pushCalls, ...plan.scheduledCalls]) expect(phaseOf(c.callee)).toBe(phase);
-    }
-    expect(plans.flatMap(({ plan }) => plan.pushCalls)).toHaveLength(pushCalls.length);
-    expect(plans.flatMap(({ plan }) => plan.scheduledCalls)).toHaveLength(scheduledCalls.length);
-  });
-
-  it("given a call to a workload not deployed yet, when its callee is looked up, then the error names caller and callee", () => {
-    expect(() => calleeFor(new Map(), "phase3-to-phase4", "nba-phase4-precompute-processors")).toThrow(
-      "phase3-to-phase4 calls nba-phase4-precompute-processors, which is not deployed before it",
-    );
-    expect(() => phaseOf("nba-phase2")).toThrow('"nba-phase2" is not a service or function in pipeline.ts');
   });
 });
 
@@ -186,141 +195,121 @@ describe("the unauthorized-call alert", () => {
   });
 });
 
-describe("components under mocks", () => {
-  const config = { "nba-pipeline:projectNumber": "418273645190" };
-  const place = { project: "nba-props-staging", region: "us-central1" };
-  const pin = { commit: "5a498759", deployGroup: "pipeline", phase: 5 } as const;
-  const registry = "us-central1-docker.pkg.dev/nba-props-staging/nba-pipeline";
+describe("the program over a topology of the tests' own", () => {
+  const run = (preview: boolean) => captureProgram(pipelineProgram(fixtureTopology), { stack: "fixture", config: fixtureConfig, preview, project: "fixture" });
+  const member = (name: string) => `serviceAccount:${name}@fixture-project.iam.gserviceaccount.com`;
 
-  it("given a service that calls another, when deployed, then the caller gets the callee's URL in its env var and one grant for its own account on exactly that callee", async () => {
-    const capture = await captureProgram(
-      async () => {
-        const callee = new PinnedService("prediction-worker", { ...place, registry, pin, publishes: [], after: [] });
-        const topic = new pubsub.Topic("prediction-requests", { project: place.project, name: "prediction-requests" });
-        new PinnedService("prediction-coordinator", {
-          ...place,
-          registry,
-          pin,
-          publishes: [{ key: "predictionRequests", topic }],
-          calls: [{ env: "WORKER_URL", callee: callee.callee }],
-          after: [],
-        });
-      },
-      { stack: "staging", config, preview: false },
-    );
-    const coordinator = named(capture.resources, types.service, "prediction-coordinator");
-    const worker = named(capture.resources, types.service, "prediction-worker");
-    expect(inputAt(coordinator, "template.containers.0.envs")).toEqual([
-      { name: "PREDICTION_REQUESTS_TOPIC", value: "prediction-requests" },
-      { name: "WORKER_URL", value: "https://prediction-worker-418273645190.us-central1.run.app" },
+  it("given a service that calls another through an env var, when deployed, then it gets the callee's URL there and one grant for its own account on exactly that callee, before it runs", async () => {
+    const { resources } = await run(false);
+    const transform = named(resources, types.service, "transform");
+    const ingest = named(resources, types.service, "ingest");
+    expect(inputAt(transform, "template.containers.0.envs")).toEqual([
+      { name: "INGEST_URL", value: "https://ingest-123456789012.us-central1.run.app" },
     ]);
-    const grants = ofType(capture.resources, types.runInvoker);
-    expect(grants.map((g) => [g.name, g.inputs])).toEqual([
-      [
-        "prediction-coordinator-invokes-prediction-worker",
-        {
-          project: "nba-props-staging",
-          location: "us-central1",
-          name: "prediction-worker",
-          role: "roles/run.invoker",
-          member: "serviceAccount:prediction-coordinator@nba-props-staging.iam.gserviceaccount.com",
-        },
-      ],
+    const grant = ofType(resources, types.runInvoker).find((g) => g.name === "transform-invokes-ingest")!;
+    expect(grant.inputs).toEqual({ project: "fixture-project", location: "us-central1", name: "ingest", role: "roles/run.invoker", member: member("transform") });
+    expect(transform.dependencies).toContain(grant.urn);
+    expect(grant.propertyDependencies.name).toEqual([ingest.urn]);
+  });
+
+  it("given a service with plain env, a secret and a topic it reads from env, when deployed, then each is in its env as the stack sets it", async () => {
+    const { resources } = await run(false);
+    expect(inputAt(named(resources, types.service, "ingest"), "template.containers.0.envs")).toEqual([
+      { name: "PROJECT", value: "fixture-project" },
+      { name: "DONE_TOPIC", value: "ingest-complete" },
+      { name: "API_KEY", valueSource: { secretKeyRef: { secret: "ingest-api-key", version: "latest" } } },
     ]);
-    expect(inputAt(coordinator, "template.serviceAccount")).toBe("prediction-coordinator@nba-props-staging.iam.gserviceaccount.com");
-    // The caller is deployed only once it may call: its own grant is among its dependencies.
-    expect(coordinator.dependencies).toContain(grants[0].urn);
-    expect(grants[0].propertyDependencies.name).toEqual([worker.urn]);
   });
 
-  it("given two calls on the same env var, when the service is declared, then it fails naming the variable", async () => {
-    const run = captureProgram(
-      async () => {
-        const callee = new PinnedService("grading", { ...place, registry, pin, publishes: [], after: [] });
-        new PinnedService("prediction-worker", {
-          ...place,
-          registry,
-          pin,
-          publishes: [],
-          calls: [
-            { env: "GRADING_URL", callee: callee.callee },
-            { env: "GRADING_URL", callee: callee.callee },
-          ],
-          after: [],
-        });
-      },
-      { stack: "staging", config, preview: false },
-    );
-    await expect(run).rejects.toThrow("prediction-worker: two calls use the same environment variable; give each callee its own (GRADING_URL, GRADING_URL)");
+  it("given a call with a URL written in code, when deployed, then the caller gets its grant and no env var for it", async () => {
+    const { resources } = await run(false);
+    const fn = named(resources, types.function, "ingest-to-transform");
+    expect(inputAt(fn, "serviceConfig.environmentVariables")).toEqual({});
+    const grant = ofType(resources, types.runInvoker).find((g) => g.name === "ingest-to-transform-invokes-transform")!;
+    expect(grant.inputs.member).toBe(member("ingest-to-transform"));
   });
 
-  it("given a scheduled function, when deployed in preview, then a job of its own calls it with an OIDC identity granted run.invoker on exactly the function, and it has no event trigger", async () => {
-    const capture = await captureProgram(
-      async () => {
-        const grading = new PinnedService("grading", { ...place, registry, pin: { ...pin, deployGroup: "grading", phase: 6 }, publishes: [], after: [] });
-        new OrchestratorFunction("grading-coverage-monitor", {
-          ...place,
-          sourceBucket: "nba-props-staging-function-source",
-          builder: new FunctionBuilder("function-builder", { ...place, sourceBucket: "nba-props-staging-function-source" }),
-          entryPoint: "check_coverage",
-          pin: { commit: "19722f5c", deployGroup: "grading", phase: 6, overrideReason: "tuning" },
-          trigger: { schedule: "0 11 * * *", timeZone: "America/New_York" },
-          calls: [{ env: "GRADING_URL", callee: grading.callee }],
-          after: [],
-        });
-      },
-      { stack: "staging", config, preview: true },
-    );
-    const fn = named(capture.resources, types.function, "grading-coverage-monitor");
-    expect(fn.inputs.eventTrigger).toBeUndefined();
-    expect(fn.inputs.labels).toEqual({ commit: "19722f5c", "deploy-group": "grading", phase: "6", "commit-override": "true" });
-    const job = named(capture.resources, types.job, "grading-coverage-monitor-schedule");
-    expect(job.inputs).toMatchObject({ schedule: "0 11 * * *", timeZone: "America/New_York", region: "us-central1" });
-    expect(job.propertyDependencies.httpTarget).toContain(fn.urn);
-    const jobAccount = job.propertyDependencies.httpTarget.filter((urn) => urn.includes("serviceaccount/account:Account"));
-    expect(jobAccount).toHaveLength(1);
-    const grant = named(capture.resources, types.runInvoker, "grading-coverage-monitor");
-    expect(grant.urn.endsWith("::grading-coverage-monitor-schedule-invokes-grading-coverage-monitor")).toBe(true);
-    expect(grant.propertyDependencies.name).toEqual([fn.urn]);
-    expect(grant.propertyDependencies.member).toEqual(jobAccount);
-    expect(job.dependencies).toContain(grant.urn);
-  });
-  it("given a function, when deployed, then it builds as the builder's own account into the builder's repository, and that account may only read sources, push images there and write logs", async () => {
-    const sourceBucket = "nba-props-staging-function-source";
-    const capture = await captureProgram(
-      async () => {
-        const builder = new FunctionBuilder("function-builder", { ...place, sourceBucket });
-        const grading = new PinnedService("grading", { ...place, registry, pin: { ...pin, deployGroup: "grading", phase: 6 }, publishes: [], after: [] });
-        new OrchestratorFunction("phase3-to-grading", {
-          ...place,
-          sourceBucket,
-          builder,
-          entryPoint: "orchestrate",
-          pin: { commit: "5a498759", deployGroup: "grading", phase: 6 },
-          trigger: { schedule: "0 11 * * *", timeZone: "America/New_York" },
-          calls: [{ env: "GRADING_URL", callee: grading.callee }],
-          after: [],
-        });
-      },
-      { stack: "staging", config, preview: false },
-    );
-    const account = capture.resources.find((r) => r.type === types.account && r.inputs.accountId === "function-builder")!;
-    const repository = capture.resources.find((r) => r.type === "gcp:artifactregistry/repository:Repository")!;
-    const fn = named(capture.resources, types.function, "phase3-to-grading");
-    expect(inputAt(fn, "buildConfig.serviceAccount")).toBe("projects/nba-props-staging/serviceAccounts/function-builder@nba-props-staging.iam.gserviceaccount.com");
-    expect(inputAt(fn, "buildConfig.dockerRepository")).toBe("projects/nba-props-staging/locations/us-central1/repositories/function-builder-images");
-    const member = "serviceAccount:function-builder@nba-props-staging.iam.gserviceaccount.com";
-    const grantsToBuilder = capture.resources
-      .filter((r) => r.inputs.member === member)
-      .map((r) => [r.type, r.inputs.role, r.inputs.bucket ?? r.inputs.repository ?? `project ${String(r.inputs.project)}`])
+  it("given data access, when deployed, then the workload's own account gets exactly the listed grants, and the workload deploys after them", async () => {
+    const { resources } = await run(false);
+    const ingest = named(resources, types.service, "ingest");
+    const granted = resources
+      .filter((r) => r.inputs.member === member("ingest") && r.inputs.role !== "roles/run.invoker")
+      .map((r) => `${String(r.inputs.role)} ${String(r.inputs.datasetId ?? r.inputs.bucket ?? r.inputs.secretId ?? r.inputs.topic ?? r.inputs.project)}`)
       .sort();
-    expect(grantsToBuilder).toEqual([
-      ["gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "roles/artifactregistry.writer", repository.outputs.name],
-      ["gcp:projects/iAMMember:IAMMember", "roles/logging.logWriter", "project nba-props-staging"],
-      ["gcp:storage/bucketIAMMember:BucketIAMMember", "roles/storage.objectViewer", sourceBucket],
+    expect(granted).toEqual([
+      "roles/bigquery.dataEditor raw",
+      "roles/bigquery.dataViewer ref",
+      "roles/bigquery.jobUser fixture-project",
+      "roles/pubsub.publisher ingest-complete",
+      "roles/secretmanager.secretAccessor ingest-api-key",
+      "roles/storage.objectUser landing",
     ]);
-    // The build must not start before its account may read the source and push the image.
-    for (const grant of capture.resources.filter((r) => r.inputs.member === member)) expect(fn.dependencies).toContain(grant.urn);
-    expect(account.custom).toBe(true);
+    for (const r of resources.filter((x) => x.inputs.member === member("ingest"))) expect(ingest.dependencies).toContain(r.urn);
+  });
+
+  it("given scheduler jobs calling one workload, when deployed, then they share one account, granted run.invoker on exactly that workload, and send their body and headers as written", async () => {
+    const { resources } = await run(false);
+    const jobs = ["ingest-hourly", "ingest-daily"].map((name) => named(resources, types.job, name));
+    const emails = jobs.map((j) => inputAt(j, "httpTarget.oidcToken.serviceAccountEmail"));
+    expect(new Set(emails)).toEqual(new Set([`${schedulerCallerFor("ingest")}@fixture-project.iam.gserviceaccount.com`]));
+    expect(inputAt(jobs[0], "httpTarget")).toMatchObject({
+      httpMethod: "POST",
+      uri: "https://ingest-123456789012.us-central1.run.app/scrape",
+      body: Buffer.from('{"scraper": "a"}').toString("base64"),
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(inputAt(jobs[1], "httpTarget.headers")).toBeUndefined();
+    const grants = ofType(resources, types.runInvoker).filter((g) => g.inputs.member === `serviceAccount:${String(emails[0])}`);
+    expect(grants.map((g) => g.inputs.name)).toEqual(["ingest"]);
+    for (const j of jobs) expect(j.dependencies).toContain(grants[0].urn);
+    // A job publishing to a topic needs no account of the stack: Cloud Scheduler's own agent publishes.
+    expect(inputAt(named(resources, types.job, "nudge"), "pubsubTarget")).toEqual({
+      topicName: "projects/fixture-project/topics/ingest-complete",
+      data: Buffer.from('{"nudge": true}').toString("base64"),
+    });
+  });
+
+  it("given a push subscription with a dead-letter topic, when deployed, then the Pub/Sub service agent may publish there and acknowledge, and nothing else", async () => {
+    const { resources } = await run(false);
+    const agent = "serviceAccount:service-123456789012@gcp-sa-pubsub.iam.gserviceaccount.com";
+    expect(resources.filter((r) => r.inputs.member === agent).map((r) => [r.type, r.inputs.role])).toEqual([
+      ["gcp:pubsub/topicIAMMember:TopicIAMMember", "roles/pubsub.publisher"],
+      ["gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember", "roles/pubsub.subscriber"],
+    ]);
+    expect(inputAt(named(resources, types.subscription, "transform-sub"), "deadLetterPolicy")).toEqual({
+      deadLetterTopic: "projects/fixture-project/topics/transform-dlq",
+      maxDeliveryAttempts: 5,
+    });
+  });
+
+  it("given functions, when deployed, then they build as the builder's own account into its repository with their runtime, entry point, memory and timeout", async () => {
+    const { resources } = await run(false);
+    const report = named(resources, types.function, "report");
+    expect(inputAt(report, "buildConfig")).toMatchObject({
+      runtime: "python311",
+      entryPoint: "report",
+      serviceAccount: "projects/fixture-project/serviceAccounts/function-builder@fixture-project.iam.gserviceaccount.com",
+      dockerRepository: "projects/fixture-project/locations/us-central1/repositories/function-builder-images",
+    });
+    expect(inputAt(report, "serviceConfig")).toMatchObject({ availableMemory: "512Mi", timeoutSeconds: 120 });
+    expect(report.inputs.eventTrigger).toBeUndefined();
+    const builder = "serviceAccount:function-builder@fixture-project.iam.gserviceaccount.com";
+    expect(resources.filter((r) => r.inputs.member === builder).map((r) => r.inputs.role).sort()).toEqual([
+      "roles/artifactregistry.writer",
+      "roles/logging.logWriter",
+      "roles/storage.objectViewer",
+    ]);
+  });
+
+  it("given a topology mistake, when the program runs, then it stops with a RunError naming the entry, before any resource", async () => {
+    const broken = { ...fixtureTopology, schedulerJobs: [{ ...fixtureTopology.schedulerJobs[0], callee: "nowhere" }] };
+    let error: unknown;
+    const capture = await captureProgram(
+      () => pipelineProgram(broken)().catch((e: unknown) => (error = e)),
+      { stack: "fixture", config: fixtureConfig, preview: false, project: "fixture" },
+    );
+    expect(error).toBeInstanceOf(pulumi.RunError);
+    expect((error as Error).message).toContain('scheduler job ingest-hourly: calls "nowhere", which is not a service or function in pipeline.ts');
+    expect(capture.resources.map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
   });
 });

@@ -6,15 +6,22 @@ import { describe, expect, expectTypeOf, it } from "vitest";
 import { commitFor, formatProblems, parseConfig, type ConfigProblem, type StackConfig } from "../config";
 import { InputError } from "../lib/cli";
 import { loadStackConfig, readStackFile } from "../lib/stackfile";
+import { pipeline } from "../pipeline";
+import { workloadsOf } from "../topology";
 
+const workloads = workloadsOf(pipeline);
+const workload = (name: string) => workloads.find((w) => w.name === name)!;
+// Every deploy group at one commit, but the scrapers' group at another.
+const groupCommits = Object.fromEntries(pipeline.deployGroups.map((g) => [g, g === "scrapers" ? "2de48c04" : "ede3ab89"]));
 const valid = {
   "gcp:project": "nba-props-platform",
   "gcp:region": "us-west2",
   "nba-pipeline:projectNumber": "756957797294",
-  "nba-pipeline:registry": "us-west2-docker.pkg.dev/nba-props-platform/nba-pipeline",
+  "nba-pipeline:registry": "us-west2-docker.pkg.dev/nba-props-platform/nba-props",
   "nba-pipeline:functionSourceBucket": "nba-props-platform-function-source",
-  "nba-pipeline:deployGroups": { scrapers: "2de48c04", pipeline: "ede3ab89", grading: "ede3ab89" },
+  "nba-pipeline:deployGroups": groupCommits,
 };
+const prodFile = readStackFile("Pulumi.prod.yaml");
 
 function problemsOf(raw: unknown): ConfigProblem[] {
   const result = parseConfig(raw);
@@ -34,7 +41,8 @@ describe("parseConfig", () => {
     expect(config.project).toBe("nba-props-platform");
     expect(config.projectNumber).toBe("756957797294");
     expect(config.region).toBe("us-west2");
-    expect(config.deployGroups).toEqual({ scrapers: "2de48c04", pipeline: "ede3ab89", grading: "ede3ab89" });
+    expect(config.deployGroups).toEqual(prodFile.raw["nba-pipeline:deployGroups"]);
+    expect(Object.keys(config.deployGroups)).toEqual([...pipeline.deployGroups]);
     expect(config.overrides).toEqual({});
   });
 
@@ -42,8 +50,9 @@ describe("parseConfig", () => {
     const { config } = loadStackConfig("Pulumi.staging.yaml");
     expect(config.project).toBe("nba-props-staging");
     expect(config.region).toBe("us-central1");
-    expect(Object.keys(config.overrides)).toEqual(["grading-coverage-monitor"]);
-    expect(config.overrides["grading-coverage-monitor"]?.reason).toMatch(/coverage monitor/);
+    const raw = readStackFile("Pulumi.staging.yaml").raw["nba-pipeline:overrides"] as Record<string, { commit: string; reason: string }>;
+    expect(Object.keys(config.overrides)).toHaveLength(1);
+    expect(config.overrides).toEqual(raw);
   });
 
   it("given a missing key, when parsed, then the problem names the key and says it is missing", () => {
@@ -69,30 +78,31 @@ describe("parseConfig", () => {
   it("given an unknown deploy group, when parsed, then the problem names it and lists the groups", () => {
     const raw = { ...valid, "nba-pipeline:deployGroups": { ...valid["nba-pipeline:deployGroups"], predictions: "ede3ab89" } };
     expect(problemsOf(raw)).toEqual([
-      { path: ["nba-pipeline:deployGroups", "predictions"], message: "unknown deploy group; expected one of scrapers, pipeline, grading" },
+      { path: ["nba-pipeline:deployGroups", "predictions"], message: `unknown deploy group; expected one of ${pipeline.deployGroups.join(", ")}` },
     ]);
   });
 
   it("given a deploy group without a commit, when parsed, then that group is named as missing", () => {
-    const raw = { ...valid, "nba-pipeline:deployGroups": { scrapers: "2de48c04", pipeline: "ede3ab89" } };
+    const { grading: _grading, ...others } = groupCommits;
+    const raw = { ...valid, "nba-pipeline:deployGroups": others };
     expect(problemsOf(raw)).toEqual([
       { path: ["nba-pipeline:deployGroups", "grading"], message: "missing; expected a git commit SHA, 7–40 lowercase hex characters" },
     ]);
   });
 
   it("given an override for an unknown service, when parsed, then the problem names it and suggests the near name", () => {
-    const raw = { ...valid, "nba-pipeline:overrides": { graidng: { commit: "19722f5c", reason: "hotfix" } } };
+    const raw = { ...valid, "nba-pipeline:overrides": { "nba-scrapres": { commit: "19722f5c", reason: "hotfix" } } };
     const [problem, ...rest] = problemsOf(raw);
     expect(rest).toEqual([]);
-    expect(problem.path).toEqual(["nba-pipeline:overrides", "graidng"]);
-    expect(problem.message).toMatch(/^unknown service or function "graidng" \(did you mean "grading"\?\); expected one of nba-scrapers, /);
+    expect(problem.path).toEqual(["nba-pipeline:overrides", "nba-scrapres"]);
+    expect(problem.message).toMatch(/^unknown service or function "nba-scrapres" \(did you mean "nba-scrapers"\?\); expected one of nba-scrapers, /);
   });
 
   it("given an override without a reason, when parsed, then the reason is required", () => {
-    const raw = { ...valid, "nba-pipeline:overrides": { grading: { commit: "19722f5c" } } };
+    const raw = { ...valid, "nba-pipeline:overrides": { "nba-grading-service": { commit: "19722f5c" } } };
     expect(problemsOf(raw)).toEqual([
       {
-        path: ["nba-pipeline:overrides", "grading", "reason"],
+        path: ["nba-pipeline:overrides", "nba-grading-service", "reason"],
         message: "missing; expected the reason this workload is pinned apart from its deploy group",
       },
     ]);
@@ -114,9 +124,7 @@ describe("parseConfig", () => {
     expect(problemsOf(raw).map((p) => p.path.join("."))).toEqual([
       "gcp:region",
       "nba-pipeline:projectNumber",
-      "nba-pipeline:deployGroups.scrapers",
-      "nba-pipeline:deployGroups.pipeline",
-      "nba-pipeline:deployGroups.grading",
+      ...pipeline.deployGroups.map((g) => `nba-pipeline:deployGroups.${g}`),
     ]);
   });
 
@@ -131,22 +139,20 @@ describe("parseConfig", () => {
   });
 
   it("pins the parsed type", () => {
-    expectTypeOf(parsed(valid).deployGroups).toEqualTypeOf<Readonly<Record<"scrapers" | "pipeline" | "grading", string>>>();
+    expectTypeOf(parsed(valid).deployGroups).toEqualTypeOf<Readonly<Record<string, string>>>();
   });
 });
 
 describe("commitFor", () => {
   it("given no override, when asked for a workload, then it runs its deploy group's commit", () => {
     const config = parsed(valid);
-    expect(commitFor(config, "prediction-worker")).toBe("ede3ab89");
-    expect(commitFor(config, "phase3-to-phase4")).toBe("ede3ab89");
-    expect(commitFor(config, "nba-scrapers")).toBe("2de48c04");
+    for (const w of workloads) expect(commitFor(config, w), w.name).toBe(groupCommits[w.group]);
   });
 
   it("given an override, when asked, then only that workload runs the override's commit", () => {
-    const config = parsed({ ...valid, "nba-pipeline:overrides": { grading: { commit: "19722f5c", reason: "rollback of the grading service only" } } });
-    expect(commitFor(config, "grading")).toBe("19722f5c");
-    expect(commitFor(config, "phase3-to-grading")).toBe("ede3ab89");
+    const config = parsed({ ...valid, "nba-pipeline:overrides": { "nba-grading-service": { commit: "19722f5c", reason: "rollback of the grading service only" } } });
+    expect(commitFor(config, workload("nba-grading-service"))).toBe("19722f5c");
+    expect(commitFor(config, workload("phase5b-grading"))).toBe(groupCommits.grading);
   });
 });
 
@@ -155,24 +161,22 @@ describe("loadStackConfig", () => {
 
   it("given a bad value, when loaded, then the message names the file, line and key", () => {
     const file = join(dir, "Pulumi.bad.yaml");
-    writeFileSync(
-      file,
-      readStackFile("Pulumi.prod.yaml").text.replace("pipeline: ede3ab89", "pipeline: latest").replace("gcp:region: us-west2", "gcp:region: us-wset2"),
-    );
+    const pipelineCommit = String((prodFile.raw["nba-pipeline:deployGroups"] as Record<string, string>).pipeline);
+    writeFileSync(file, prodFile.text.replace(`pipeline: ${pipelineCommit}`, "pipeline: latest").replace("gcp:region: us-west2", "gcp:region: us-wset2"));
     expect(() => loadStackConfig(file)).toThrow(InputError);
     expect(() => loadStackConfig(file)).toThrow(
       [
         `invalid stack config in ${file} (2 problems):`,
-        `  ${file}:6: gcp:region: unknown region "us-wset2" (did you mean "us-west2"?); expected a GCP region such as us-west2`,
-        `  ${file}:15: nba-pipeline:deployGroups.pipeline: expected a git commit SHA, 7–40 lowercase hex characters, got "latest"`,
+        `  ${file}:${prodFile.lineOf(["gcp:region"])}: gcp:region: unknown region "us-wset2" (did you mean "us-west2"?); expected a GCP region such as us-west2`,
+        `  ${file}:${prodFile.lineOf(["nba-pipeline:deployGroups", "pipeline"])}: nba-pipeline:deployGroups.pipeline: expected a git commit SHA, 7–40 lowercase hex characters, got "latest"`,
       ].join("\n"),
     );
   });
 
   it("given a missing key, when loaded, then the line is that of the map it belongs in", () => {
     const file = join(dir, "Pulumi.missing.yaml");
-    writeFileSync(file, readStackFile("Pulumi.prod.yaml").text.replace(/^ {4}grading: ede3ab89\n/m, ""));
-    expect(() => loadStackConfig(file)).toThrow(`${file}:11: nba-pipeline:deployGroups.grading: missing;`);
+    writeFileSync(file, prodFile.text.replace(/^ {4}grading: \w+\n/m, ""));
+    expect(() => loadStackConfig(file)).toThrow(`${file}:${prodFile.lineOf(["nba-pipeline:deployGroups"])}: nba-pipeline:deployGroups.grading: missing;`);
   });
 
   it("given YAML that does not parse, when loaded, then the message names file and line", () => {

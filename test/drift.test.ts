@@ -8,6 +8,8 @@ import { stringify } from "yaml";
 import { InputError } from "../lib/cli";
 import type { EngineResource } from "../lib/resources";
 import { readStackFile } from "../lib/stackfile";
+import { pipeline } from "../pipeline";
+import { workloadsOf } from "../topology";
 import { deployedCommits, drift, failing, formatDrift, main, summary, type DriftReport, type WorkloadDrift } from "../tools/drift";
 import { buildAppRepo } from "./appRepo";
 
@@ -19,7 +21,7 @@ function row(name: WorkloadDrift["name"], fields: Partial<WorkloadDrift>): Workl
   return {
     name,
     kind: "service",
-    phase: 5,
+    phase: "5",
     deployGroup: "pipeline",
     pinned: head,
     deployed: null,
@@ -39,11 +41,11 @@ function report(services: WorkloadDrift[], measuredFrom: DriftReport["measuredFr
 describe("formatDrift (pure, canned data)", () => {
   // The seed log's table on Feb 4, as drift would have shown it.
   const seed = report([
-    row("nba-scrapers", { phase: 1, deployGroup: "scrapers", pinned: "2de48c04a1b2c3d4e5f60718293a4b5c6d7e8f90", deployed: "2de48c04a1b2c3d4e5f60718293a4b5c6d7e8f90", behind: 1300, behindTouchingService: 10, status: "past threshold" }),
-    row("nba-phase3-analytics-processors", { phase: 3, deployed: "1a8bbcb1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", behind: 4, behindTouchingService: 1, status: "past threshold" }),
+    row("nba-scrapers", { phase: "1", deployGroup: "scrapers", pinned: "2de48c04a1b2c3d4e5f60718293a4b5c6d7e8f90", deployed: "2de48c04a1b2c3d4e5f60718293a4b5c6d7e8f90", behind: 1300, behindTouchingService: 10, status: "past threshold" }),
+    row("nba-phase3-analytics-processors", { phase: "3", deployed: "1a8bbcb1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", behind: 4, behindTouchingService: 1, status: "past threshold" }),
     row("prediction-worker", { deployed: "29130502bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", behind: 2, behindTouchingService: 2, status: "behind" }),
-    row("grading", { phase: 6, deployGroup: "grading", deployed: null, behind: null, behindTouchingService: null, status: "not deployed", detail: "no gcp:cloudrunv2/service:Service named grading in the state file" }),
-    row("phase3-to-grading", { kind: "function", phase: 6, deployGroup: "grading", deployed: "feature1", behind: null, behindTouchingService: null, status: "unknown commit", detail: 'deployed commit "feature1" is not a commit SHA' }),
+    row("grading", { phase: "6", deployGroup: "grading", deployed: null, behind: null, behindTouchingService: null, status: "not deployed", detail: "no gcp:cloudrunv2/service:Service named grading in the state file" }),
+    row("phase3-to-grading", { kind: "function", phase: "6", deployGroup: "grading", deployed: "feature1", behind: null, behindTouchingService: null, status: "unknown commit", detail: 'deployed commit "feature1" is not a commit SHA' }),
   ]);
 
   test("given the seed's drift, when formatted, then each row shows short SHAs, the counts and the status under the seed's columns", () => {
@@ -105,7 +107,8 @@ describe("deployedCommits (pure)", () => {
 
   test("given services and functions in a state export, when read, then each workload gets the commit label of the resource with its name", () => {
     const commits = deployedCommits([
-      resource(service, "grading-service", { name: "grading", labels: { commit: "aaaaaaaa", phase: "6" } }),
+      // The app's own deploys write commit-sha; this stack wrote commit before it adopted that name.
+      resource(service, "grading-service", { name: "nba-grading-service", labels: { "commit-sha": "aaaaaaaa", phase: "5b" } }),
       // A label the provider filled in is only in effectiveLabels/terraformLabels.
       resource(service, "worker", { name: "prediction-worker", labels: {}, effectiveLabels: { commit: "bbbbbbbb" } }),
       resource(service, "coordinator", { name: "prediction-coordinator", terraformLabels: { commit: "cccccccc" } }),
@@ -116,7 +119,7 @@ describe("deployedCommits (pure)", () => {
       resource(fn, "not-the-service", { name: "nba-phase3-analytics-processors", labels: { commit: "eeeeeeee" } }),
     ]);
     expect(Object.fromEntries(commits)).toEqual({
-      grading: "aaaaaaaa",
+      "nba-grading-service": "aaaaaaaa",
       "prediction-worker": "bbbbbbbb",
       "prediction-coordinator": "cccccccc",
       "phase3-to-grading": "dddddddd",
@@ -135,12 +138,12 @@ describe("drift on a real app repository", () => {
     root = mkdtempSync(join(tmpdir(), "drift-test-"));
     repoDir = join(root, "app");
     shas = buildAppRepo(repoDir, [
-      { id: "base", files: ["scrapers/main.py", "shared/db.py", "grading/main.py", "predictions/worker/main.py", "docs/index.md"] },
+      { id: "base", files: ["scrapers/main.py", "shared/db.py", "data_processors/grading/main.py", "predictions/worker/main.py", "docs/index.md"] },
       { id: "docs1", files: ["docs/index.md"] },
       { id: "worker1", files: ["predictions/worker/main.py"] },
       { id: "pipeline", files: ["docs/index.md"] },
       { id: "scrapers1", files: ["scrapers/main.py"] },
-      { id: "hotfix", branch: "hotfix", parent: "pipeline", files: ["grading/main.py"] },
+      { id: "hotfix", branch: "hotfix", parent: "pipeline", files: ["data_processors/grading/main.py"] },
       { id: "shared1", files: ["shared/db.py"] },
       { id: "docs2", files: ["docs/index.md"] },
     ]);
@@ -151,8 +154,12 @@ describe("drift on a real app repository", () => {
       stringify({
         config: {
           ...raw,
-          "nba-pipeline:deployGroups": { scrapers: shas.base.slice(0, 8), pipeline: shas.pipeline.slice(0, 7), grading: shas.docs2 },
-          "nba-pipeline:overrides": { "grading-coverage-monitor": { commit: shas.hotfix.slice(0, 10), reason: "hotfix under test" } },
+          "nba-pipeline:deployGroups": {
+            ...Object.fromEntries(pipeline.deployGroups.map((g) => [g, shas.docs2])),
+            scrapers: shas.base.slice(0, 8),
+            pipeline: shas.pipeline.slice(0, 7),
+          },
+          "nba-pipeline:overrides": { "grading-readiness-monitor": { commit: shas.hotfix.slice(0, 10), reason: "hotfix under test" } },
         },
       }),
     );
@@ -169,20 +176,20 @@ describe("drift on a real app repository", () => {
     expect(s["nba-scrapers"]).toEqual({
       name: "nba-scrapers",
       kind: "service",
-      phase: 1,
+      phase: "1",
       deployGroup: "scrapers",
       pinned: shas.base,
       deployed: null,
       head: shas.docs2,
       behind: 6,
       behindTouchingService: 2,
-      paths: ["scrapers/", "shared/"],
+      paths: workloadsOf(pipeline).find((w) => w.name === "nba-scrapers")!.sourcePaths,
       status: "past threshold",
     });
     expect(s["prediction-worker"]).toMatchObject({ pinned: shas.pipeline, behind: 3, behindTouchingService: 1, status: "behind" });
     expect(s["prediction-coordinator"]).toMatchObject({ behind: 3, behindTouchingService: 1, status: "behind" });
-    expect(s.grading).toMatchObject({ behind: 0, behindTouchingService: 0, status: "up to date" });
-    expect(s["grading-coverage-monitor"]).toMatchObject({
+    expect(s["nba-grading-service"]).toMatchObject({ behind: 0, behindTouchingService: 0, status: "up to date" });
+    expect(s["grading-readiness-monitor"]).toMatchObject({
       pinned: shas.hotfix,
       behind: null,
       behindTouchingService: null,
@@ -212,7 +219,7 @@ describe("drift on a real app repository", () => {
             deployed(service, "prediction-worker", { commit: shas.worker1.slice(0, 8) }),
             deployed(service, "prediction-coordinator", { commit: "0123456789" }),
             deployed(service, "nba-phase3-analytics-processors", {}),
-            deployed(service, "grading", { commit: shas.docs2 }),
+            deployed(service, "nba-grading-service", { "commit-sha": shas.docs2 }),
           ],
         },
       }),
@@ -223,7 +230,7 @@ describe("drift on a real app repository", () => {
     expect(s["prediction-coordinator"]).toMatchObject({ deployed: "0123456789", behind: null, status: "unknown commit", detail: 'deployed commit "0123456789" is not in the app repository' });
     expect(s["nba-phase3-analytics-processors"]).toMatchObject({ deployed: null, status: "no commit label" });
     expect(s["nba-phase4-precompute-processors"]).toMatchObject({ deployed: null, status: "not deployed", detail: "no gcp:cloudrunv2/service:Service named nba-phase4-precompute-processors in the state file" });
-    expect(s.grading).toMatchObject({ deployed: shas.docs2, behind: 0, status: "up to date" });
+    expect(s["nba-grading-service"]).toMatchObject({ deployed: shas.docs2, behind: 0, status: "up to date" });
   });
 
   test("given a state file that cannot be read, when measured, then it is an InputError naming the file", async () => {
@@ -255,7 +262,8 @@ describe("drift on a real app repository", () => {
     const { code, stdout, stderr } = await run(["--repo", repoDir, "--json", "--fail"]);
     expect(stderr).toBe("");
     const parsed = JSON.parse(stdout) as DriftReport;
-    expect(parsed.services.map((s) => [s.name, s.status, s.pinned])).toContainEqual(["nba-scrapers", "unknown commit", "2de48c04"]);
+    const pinnedScrapers = (readStackFile(join(project, "Pulumi.prod.yaml")).raw["nba-pipeline:deployGroups"] as Record<string, string>).scrapers;
+    expect(parsed.services.map((s) => [s.name, s.status, s.pinned])).toContainEqual(["nba-scrapers", "unknown commit", pinnedScrapers]);
     expect(parsed.services.every((s) => s.status === "unknown commit")).toBe(true);
     expect(code).toBe(1);
   });

@@ -1,13 +1,24 @@
 import { execFile } from "node:child_process";
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { InputError } from "../lib/cli";
 import { loadStackConfig } from "../lib/stackfile";
+import { pipeline } from "../pipeline";
+import { workloadsOf } from "../topology";
 import { formatRelease, release, type ReleasePlan } from "../tools/release";
 import { buildAppRepo } from "./appRepo";
+
+/** A stack file's text with its deploy groups at known commits: scrapers at 2de48c04, every other at `others`. */
+function withCommits(text: string, others: string): string {
+  return text.replace(/^( {4})(\w+): \w+$/gm, (line, indent: string, group: string) =>
+    pipeline.deployGroups.includes(group) ? `${indent}${group}: ${group === "scrapers" ? "2de48c04" : others}` : line,
+  );
+}
+const members = (group: string) => workloadsOf(pipeline).filter((w) => w.group === group);
+const groupsJoined = pipeline.deployGroups.join(", ");
 
 const project = join(__dirname, "..");
 let root: string;
@@ -21,8 +32,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 beforeEach(() => {
   prod = join(root, "Pulumi.prod.yaml");
   staging = join(root, "Pulumi.staging.yaml");
-  copyFileSync(join(project, "Pulumi.prod.yaml"), prod);
-  copyFileSync(join(project, "Pulumi.staging.yaml"), staging);
+  writeFileSync(prod, withCommits(readFileSync(join(project, "Pulumi.prod.yaml"), "utf8"), "ede3ab89"));
+  writeFileSync(staging, withCommits(readFileSync(join(project, "Pulumi.staging.yaml"), "utf8"), "5a498759"));
 });
 
 /** The lines that differ between two texts of the same length in lines, as [before, after]. */
@@ -34,32 +45,27 @@ function changedLines(before: string, after: string): [string, string][] {
 }
 
 describe("release", () => {
-  test("given the prod stack, when the pipeline group is released, then exactly its line changes and its six workloads are listed", async () => {
+  test("given the prod stack, when the pipeline group is released, then exactly its line changes and every workload of the group is listed", async () => {
     const before = readFileSync(prod, "utf8");
     const plan = await release({ stackFile: prod, group: "pipeline", commit: "1a8bbcb1" });
     expect(changedLines(before, readFileSync(prod, "utf8"))).toEqual([["    pipeline: ede3ab89", "    pipeline: 1a8bbcb1"]]);
-    expect(loadStackConfig(prod).config.deployGroups).toEqual({ scrapers: "2de48c04", pipeline: "1a8bbcb1", grading: "ede3ab89" });
+    expect(loadStackConfig(prod).config.deployGroups).toEqual({ ...Object.fromEntries(pipeline.deployGroups.map((g) => [g, "ede3ab89"])), scrapers: "2de48c04", pipeline: "1a8bbcb1" });
     expect(plan).toMatchObject({ stack: "prod", group: "pipeline", from: "ede3ab89", to: "1a8bbcb1", written: true, verifiedAs: null, pinnedApart: [] });
-    expect(plan.changes.map((c) => [c.name, c.from, c.to])).toEqual([
-      ["nba-phase3-analytics-processors", "ede3ab89", "1a8bbcb1"],
-      ["nba-phase4-precompute-processors", "ede3ab89", "1a8bbcb1"],
-      ["phase3-to-phase4", "ede3ab89", "1a8bbcb1"],
-      ["prediction-coordinator", "ede3ab89", "1a8bbcb1"],
-      ["prediction-worker", "ede3ab89", "1a8bbcb1"],
-      ["phase4-to-phase5", "ede3ab89", "1a8bbcb1"],
-    ]);
+    expect(plan.changes.map((c) => [c.name, c.from, c.to])).toEqual(members("pipeline").map((w) => [w.name, "ede3ab89", "1a8bbcb1"]));
     expect(plan.next).toEqual(["pulumi preview --stack prod --policy-pack policies", "pulumi up --stack prod --policy-pack policies"]);
   });
 
   test("given a group with a workload pinned apart, when released, then that workload is reported unchanged with its reason and the long comment lines stay as written", async () => {
     const before = readFileSync(staging, "utf8");
-    const plan = await release({ stackFile: staging, group: "grading", commit: "94087b90" });
-    expect(changedLines(before, readFileSync(staging, "utf8"))).toEqual([["    grading: 5a498759", "    grading: 94087b90"]]);
-    expect(plan.changes.map((c) => c.name)).toEqual(["grading", "phase3-to-grading"]);
-    expect(plan.pinnedApart).toEqual([
-      { name: "grading-coverage-monitor", kind: "function", phase: 6, commit: "19722f5c", reason: "keep the first coverage monitor while the new thresholds are tuned in staging" },
-    ]);
-    expect(formatRelease(plan)).toContain("  phase 6  grading-coverage-monitor  function  19722f5c: keep the first coverage monitor while the new thresholds are tuned in staging");
+    const { overrides } = loadStackConfig(staging).config;
+    const [apart, override] = Object.entries(overrides)[0];
+    const workload = workloadsOf(pipeline).find((w) => w.name === apart)!;
+    const plan = await release({ stackFile: staging, group: workload.group, commit: "94087b90" });
+    expect(changedLines(before, readFileSync(staging, "utf8"))).toEqual([[`    ${workload.group}: 5a498759`, `    ${workload.group}: 94087b90`]]);
+    expect(plan.changes.map((c) => c.name)).toEqual(members(workload.group).filter((w) => w.name !== apart).map((w) => w.name));
+    expect(plan.pinnedApart).toEqual([{ name: apart, kind: workload.kind, phase: workload.phase, commit: override!.commit, reason: override!.reason }]);
+    const width = Math.max(...members(workload.group).map((w) => w.name.length));
+    expect(formatRelease(plan)).toContain(`  phase ${workload.phase}  ${apart.padEnd(width)}  ${workload.kind.padEnd(8)}  ${override!.commit}: ${override!.reason}`);
   });
 
   test("given a release, when the older commit is released again, then the file is byte for byte what it was (rollback)", async () => {
@@ -86,16 +92,12 @@ describe("release", () => {
     const file = join(root, "Pulumi.flow.yaml");
     const text = readFileSync(prod, "utf8").replace(
       /  nba-pipeline:deployGroups:\n(?:    #.*\n|    \w+: \w+\n)+/,
-      "  nba-pipeline:deployGroups: { scrapers: '2de48c04', pipeline: 'ede3ab89',   grading: ede3ab89 }   # one line\n",
+      `  nba-pipeline:deployGroups: { scrapers: '2de48c04', pipeline: 'ede3ab89',   ${pipeline.deployGroups.filter((g) => g !== "scrapers" && g !== "pipeline").map((g) => `${g}: ede3ab89`).join(", ")} }   # one line\n`,
     );
     writeFileSync(file, text);
     await release({ stackFile: file, group: "pipeline", commit: "1a8bbcb1" });
-    expect(changedLines(text, readFileSync(file, "utf8"))).toEqual([
-      [
-        "  nba-pipeline:deployGroups: { scrapers: '2de48c04', pipeline: 'ede3ab89',   grading: ede3ab89 }   # one line",
-        "  nba-pipeline:deployGroups: { scrapers: '2de48c04', pipeline: '1a8bbcb1',   grading: ede3ab89 }   # one line",
-      ],
-    ]);
+    const line = text.split("\n").find((l) => l.startsWith("  nba-pipeline:deployGroups:"))!;
+    expect(changedLines(text, readFileSync(file, "utf8"))).toEqual([[line, line.replace("pipeline: 'ede3ab89'", "pipeline: '1a8bbcb1'")]]);
   });
 
   test("given the commit the group already runs, when released, then nothing is written and the plan says so", async () => {
@@ -124,7 +126,7 @@ describe("release refuses bad input and leaves the file untouched", () => {
   });
 
   test.each([
-    [{ group: "predictions", commit: "1a8bbcb1" }, '--group: unknown deploy group "predictions"; expected one of scrapers, pipeline, grading'],
+    [{ group: "predictions", commit: "1a8bbcb1" }, `--group: unknown deploy group "predictions"; expected one of ${groupsJoined}`],
     [{ group: "pipeline", commit: "latest" }, '--commit: expected a git commit SHA, 7–40 lowercase hex characters, got "latest"'],
     [{ group: "pipeline", commit: "EDE3AB89" }, '--commit: expected a git commit SHA, 7–40 lowercase hex characters, got "EDE3AB89"'],
     [{ group: "pipeline", commit: "ede3ab" }, '--commit: expected a git commit SHA, 7–40 lowercase hex characters, got "ede3ab"'],
@@ -168,7 +170,7 @@ describe("release refuses bad input and leaves the file untouched", () => {
     expect({ code, stdout, stderr }).toEqual({
       code: 2,
       stdout: "",
-      stderr: 'error: --group: unknown deploy group "nope"; expected one of scrapers, pipeline, grading\n',
+      stderr: `error: --group: unknown deploy group "nope"; expected one of ${groupsJoined}\n`,
     });
     expect(readFileSync(join(project, "Pulumi.prod.yaml"), "utf8")).toBe(before);
   });

@@ -8,7 +8,8 @@ import { loadStackConfig, projectName, stackFilePath } from "../lib/stackfile";
 import { readPolicyConfig, startPolicyPack, toPlainResources, type PolicyPackSession } from "../lib/analyzer";
 import type { EngineResource } from "../lib/resources";
 import { buildCallGraph, types } from "../policies/callgraph";
-import { phases } from "../pipeline";
+import { commitOf } from "../policies/labels";
+import { pipeline } from "../pipeline";
 import { formatCheck, formatDiagram, mandatoryCount, sortViolations, type CheckResult, type PhaseRow, type WorkloadRow } from "./report";
 
 const usage = "usage: npm run check [-- --stack NAME] [--preview | --update] [--json] [--diagram FILE] [--policy-config FILE]";
@@ -99,17 +100,17 @@ function phaseRows(resources: readonly EngineResource[], phaseOfUrn: ReadonlyMap
         kind: r.type === serviceType ? "service" : "function",
         phase: labels.phase ?? "?",
         deployGroup: labels["deploy-group"] ?? "?",
-        commit: labels.commit ?? "?",
+        commit: commitOf(labels) ?? "?",
         artifact: r.type === serviceType ? imageOf(r) : sourceOf(r),
         urn: r.urn,
       },
     ];
   });
-  return phases.map(({ phase, name }) => ({
-    phase: String(phase),
+  return pipeline.phases.map(({ phase, name }) => ({
+    phase,
     name,
-    resourceCount: resources.filter((r) => r.custom && phaseOfUrn.get(r.urn) === String(phase)).length,
-    workloads: workloads.filter((w) => phaseOfUrn.get(w.urn) === String(phase)),
+    resourceCount: resources.filter((r) => r.custom && phaseOfUrn.get(r.urn) === phase).length,
+    workloads: workloads.filter((w) => phaseOfUrn.get(w.urn) === phase),
   }));
 }
 

@@ -9,8 +9,10 @@ import { behindHead, openAppRepo, resolveCommits, type AppRepo, type Resolution 
 import type { EngineResource } from "../lib/resources";
 import { loadStackConfig, stackFilePath } from "../lib/stackfile";
 import { readStateExport } from "../lib/stateExport";
-import { workloads, type Workload, type WorkloadName } from "../pipeline";
+import { pipeline } from "../pipeline";
+import { workloadsOf, type Workload } from "../topology";
 import { types } from "../policies/callgraph";
+import { commitOf } from "../policies/labels";
 
 export type DriftStatus =
   | "up to date"
@@ -25,9 +27,9 @@ export type DriftStatus =
 const passing: readonly DriftStatus[] = ["up to date", "behind"];
 
 export interface WorkloadDrift {
-  readonly name: WorkloadName;
+  readonly name: string;
   readonly kind: Workload["kind"];
-  readonly phase: number;
+  readonly phase: string;
   readonly deployGroup: string;
   /** Full SHA when the app repository has it, else as written in the stack file. */
   readonly pinned: string;
@@ -80,28 +82,28 @@ export async function drift(options: DriftOptions): Promise<DriftReport> {
 }
 
 /** A deployed workload's `commit` label, or null when it has none. */
-export type DeployedCommits = ReadonlyMap<WorkloadName, string | null>;
+export type DeployedCommits = ReadonlyMap<string, string | null>;
 
 const deployedTypes: Record<Workload["kind"], string> = { service: types.service, function: types.function };
 
 /**
- * The `commit` label of each workload found in deployed state: the Cloud Run service or gen2 function
+ * The commit label (`commit-sha`, or the older `commit`) of each workload found in deployed state: the Cloud Run service or gen2 function
  * whose `name` is the workload's. The label is read from the provider's outputs, where a label set by
  * the program is in `labels` and one filled in by the provider only in `effectiveLabels`/`terraformLabels`.
  * A workload missing from the map is not deployed.
  */
 export function deployedCommits(resources: readonly EngineResource[]): DeployedCommits {
-  const commits = new Map<WorkloadName, string | null>();
-  for (const workload of workloads) {
+  const commits = new Map<string, string | null>();
+  for (const workload of workloadsOf(pipeline)) {
     const resource = resources.find(
       (r) => r.custom && r.type === deployedTypes[workload.kind] && (r.outputs.name ?? r.inputs.name) === workload.name,
     );
     if (!resource) continue;
     const label = ["labels", "effectiveLabels", "terraformLabels"]
       .map((key) => resource.outputs[key])
-      .map((labels) => (labels !== null && typeof labels === "object" ? (labels as Record<string, unknown>).commit : undefined))
-      .find((commit): commit is string => typeof commit === "string" && commit !== "");
-    commits.set(workload.name as WorkloadName, label ?? null);
+      .map(commitOf)
+      .find((commit) => commit !== undefined);
+    commits.set(workload.name, label ?? null);
   }
   return commits;
 }
@@ -116,9 +118,10 @@ export async function measureDrift(
   deployed: DeployedCommits | undefined,
   threshold: number,
 ): Promise<WorkloadDrift[]> {
-  const pinned = workloads.map((w) => commitFor(config, w.name as WorkloadName));
+  const workloads = workloadsOf(pipeline);
+  const pinned = workloads.map((w) => commitFor(config, w));
   // With a state file: undefined when not deployed, null when deployed without a commit label.
-  const labels = workloads.map((w) => deployed?.get(w.name as WorkloadName));
+  const labels = workloads.map((w) => deployed?.get(w.name));
   const measured = deployed ? labels : pinned;
   const resolved = await resolveCommits(repo, [...pinned, ...labels].filter((c): c is string => typeof c === "string"));
 
@@ -134,7 +137,7 @@ export async function measureDrift(
   return workloads.map((workload, i): WorkloadDrift => {
     const label = labels[i];
     const fields = {
-      name: workload.name as WorkloadName,
+      name: workload.name,
       kind: workload.kind,
       phase: workload.phase,
       deployGroup: workload.group,
@@ -147,7 +150,7 @@ export async function measureDrift(
 
     const commit = measured[i];
     if (commit === undefined) return unmeasured("not deployed", `no ${deployedTypes[workload.kind]} named ${workload.name} in the state file`);
-    if (commit === null) return unmeasured("no commit label", `the deployed ${workload.kind} has no "commit" label`);
+    if (commit === null) return unmeasured("no commit label", `the deployed ${workload.kind} has no commit label (commit-sha or commit)`);
     const resolution = resolved.get(commit);
     if (!resolution?.found) {
       const why = {

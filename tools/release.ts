@@ -8,7 +8,8 @@ import { commitFor, commitFormat, commitPattern, parseConfig, type StackConfig }
 import { exitCodes, InputError, parseToolArgs, runTool } from "../lib/cli";
 import { openAppRepo, resolveCommits } from "../lib/git";
 import { loadStackConfig, stackFilePath } from "../lib/stackfile";
-import { deployGroups, workloads, type DeployGroup, type Workload, type WorkloadName } from "../pipeline";
+import { pipeline } from "../pipeline";
+import { workloadsOf, type Workload } from "../topology";
 
 export interface ReleaseOptions {
   readonly stackFile: string;
@@ -20,15 +21,15 @@ export interface ReleaseOptions {
 }
 
 interface WorkloadRef {
-  readonly name: WorkloadName;
+  readonly name: string;
   readonly kind: Workload["kind"];
-  readonly phase: number;
+  readonly phase: string;
 }
 
 export interface ReleasePlan {
   readonly stack: string;
   readonly stackFile: string;
-  readonly group: DeployGroup;
+  readonly group: string;
   readonly from: string;
   readonly to: string;
   /** The full SHA found in the app repository; null when no repository was given to check. */
@@ -47,9 +48,9 @@ const groupsKey = "nba-pipeline:deployGroups";
 
 /** Validates everything, then rewrites the one value and replaces the file atomically. A refusal leaves the file untouched. */
 export async function release(options: ReleaseOptions): Promise<ReleasePlan> {
-  const group = options.group as DeployGroup;
-  if (!deployGroups.includes(group)) {
-    throw new InputError(`--group: unknown deploy group ${JSON.stringify(options.group)}; expected one of ${deployGroups.join(", ")}`);
+  const group = options.group as string;
+  if (!pipeline.deployGroups.includes(group)) {
+    throw new InputError(`--group: unknown deploy group ${JSON.stringify(options.group)}; expected one of ${pipeline.deployGroups.join(", ")}`);
   }
   if (!commitPattern.test(options.commit)) throw new InputError(`--commit: expected ${commitFormat}, got ${JSON.stringify(options.commit)}`);
   const { file, config } = loadStackConfig(options.stackFile);
@@ -96,15 +97,15 @@ export async function release(options: ReleaseOptions): Promise<ReleasePlan> {
 }
 
 /** The group's workloads that move to `to`, and those an override keeps where they are. */
-function groupWorkloads(config: StackConfig, group: DeployGroup, to: string): Pick<ReleasePlan, "changes" | "pinnedApart"> {
-  const members = workloads.filter((w) => w.group === group);
-  const ref = (w: Workload): WorkloadRef => ({ name: w.name as WorkloadName, kind: w.kind, phase: w.phase });
+function groupWorkloads(config: StackConfig, group: string, to: string): Pick<ReleasePlan, "changes" | "pinnedApart"> {
+  const members = workloadsOf(pipeline).filter((w) => w.group === group);
+  const ref = (w: Workload): WorkloadRef => ({ name: w.name, kind: w.kind, phase: w.phase });
   return {
     changes: members
-      .filter((w) => !config.overrides[w.name as WorkloadName])
-      .map((w) => ({ ...ref(w), from: commitFor(config, w.name as WorkloadName), to })),
+      .filter((w) => !config.overrides[w.name])
+      .map((w) => ({ ...ref(w), from: commitFor(config, w), to })),
     pinnedApart: members.flatMap((w) => {
-      const override = config.overrides[w.name as WorkloadName];
+      const override = config.overrides[w.name];
       return override ? [{ ...ref(w), commit: override.commit, reason: override.reason }] : [];
     }),
   };
@@ -162,7 +163,7 @@ export function formatRelease(plan: ReleasePlan): string {
 }
 
 const usage = `usage: npm run release -- --group GROUP --commit SHA [--repo APP_REPO] [--stack prod] [--json]
-  --group   the deploy group to move: ${deployGroups.join(", ")}
+  --group   the deploy group to move: ${pipeline.deployGroups.join(", ")}
   --commit  the app commit it should run (7–40 hex characters); an older one rolls back
   --repo    the app repository: refuse a commit it does not have
   --stack   edits Pulumi.<stack>.yaml (default prod)

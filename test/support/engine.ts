@@ -14,6 +14,7 @@ export const types = {
   job: "gcp:cloudscheduler/job:Job",
   metric: "gcp:logging/metric:Metric",
   alertPolicy: "gcp:monitoring/alertPolicy:AlertPolicy",
+  eventarcTrigger: "gcp:eventarc/trigger:Trigger",
 } as const;
 
 export function ofType(resources: readonly EngineResource[], type: string): EngineResource[] {
