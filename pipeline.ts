@@ -774,10 +774,69 @@ const schedulerJobs: SchedulerJobSpec[] = [
   { name: "daily-schedule-locker", callee: "nba-scrapers", path: "/generate-daily-schedule", schedule: "0 10 * * *", timeZone: "America/New_York", method: "POST", evidence: "bin/orchestration/add_scheduler_jobs_v2.sh:27-36" },
   { name: "master-controller-hourly", callee: "nba-scrapers", path: "/evaluate", schedule: "0 6-23 * * *", timeZone: "America/New_York", method: "POST", evidence: "bin/orchestration/add_scheduler_jobs_v2.sh:49-58" },
   { name: "cleanup-processor", callee: "nba-scrapers", path: "/cleanup", schedule: "*/15 * * * *", timeZone: "America/New_York", method: "POST", evidence: "bin/orchestration/add_scheduler_jobs_v2.sh:93-102" },
+  // Live box scores every 3 minutes during games; the script names the scrapers by their legacy URL.
+  ...(
+    [
+      ["bdl-live-boxscores-evening", "*/3 19-23 * * *", "bin/scrapers/setup_live_boxscores_scheduler.sh:24-36"],
+      ["bdl-live-boxscores-late", "*/3 0-1 * * *", "bin/scrapers/setup_live_boxscores_scheduler.sh:40-52"],
+    ] as const
+  ).map(([name, schedule, evidence]) => ({
+    name,
+    callee: "nba-scrapers",
+    path: "/scrape",
+    schedule,
+    timeZone: "America/New_York",
+    method: "POST" as const,
+    body: '{"scraper": "bdl_live_box_scores", "group": "gcs"}',
+    headers: { "Content-Type": "application/json" },
+    evidence,
+  })),
 ];
+
+/** Cloud Scheduler jobs calling the HTTP functions, each created by its function's deploy script. */
+const functionJobs: SchedulerJobSpec[] = (
+  [
+    ["nba-grading-alerts-daily", "nba-grading-alerts", "", "30 20 * * *", "America/Los_Angeles", "POST", "bin/alerts/deploy_nba_grading_alerts.sh:100-106"],
+    ["daily-health-summary-job", "daily-health-summary", "", "0 7 * * *", "America/New_York", "GET", "bin/deploy/deploy_daily_health_summary.sh:209-215"],
+    ["self-heal-predictions", "self-heal-predictions", "", "45 12 * * *", "America/New_York", "POST", "bin/deploy/deploy_self_heal_function.sh:193-199"],
+    ["stale-running-cleanup-job", "stale-running-cleanup", "", "*/30 * * * *", "America/New_York", "GET", "bin/deploy/deploy_stale_cleanup.sh:166-172"],
+    ["validation-post-overnight", "validation-runner", "?schedule=post_overnight", "0 6 * * *", "America/New_York", "GET", "bin/deploy/deploy_validation_runner.sh:44"],
+    ["validation-pre-game-prep", "validation-runner", "?schedule=pre_game_prep", "0 8 * * *", "America/New_York", "GET", "bin/deploy/deploy_validation_runner.sh:45"],
+    ["validation-pre-game-final", "validation-runner", "?schedule=pre_game_final", "0 18 * * *", "America/New_York", "GET", "bin/deploy/deploy_validation_runner.sh:46"],
+    ["daily-pipeline-health-summary", "pipeline-health-summary", "", "0 6 * * *", "America/Los_Angeles", "POST", "bin/monitoring/deploy/deploy_health_summary.sh:169-175"],
+    ["enrichment-daily", "enrichment-trigger", "", "40 18 * * *", "UTC", "GET", "bin/orchestrators/deploy_enrichment_trigger.sh:92-98"],
+    ["phase4-timeout-check-job", "phase4-timeout-check", "", "*/30 * * * *", "America/New_York", "GET", "bin/orchestrators/deploy_phase4_timeout_check.sh:169-175"],
+    ["scraper-gap-backfiller-trigger", "scraper-gap-backfiller", "", "0 */4 * * *", "America/New_York", "POST", "bin/orchestrators/deploy_scraper_gap_backfiller.sh:189-195"],
+    ["expected-outputs-planner-nightly", "expected-outputs-planner", "/?lookahead_days=14&sport=all", "0 4 * * *", "America/New_York", "GET", "orchestration/cloud_functions/expected_outputs_planner/deploy.sh:71-76"],
+    ["gap-detector-30min", "gap-detector", "/", "15,45 * * * *", "America/New_York", "GET", "orchestration/cloud_functions/gap_detector/deploy.sh:57-60"],
+    ["halt-state-writer-daily", "halt-state-writer", "/?sport=all", "0 5 * * *", "America/New_York", "GET", "orchestration/cloud_functions/halt_state_writer/deploy.sh:93-98"],
+    ["phase-completion-reconciler-30min", "phase-completion-reconciler", "/", "*/30 * * * *", "America/New_York", "GET", "orchestration/cloud_functions/phase_completion_reconciler/deploy.sh:47-50"],
+  ] as const
+).map(([name, callee, path, schedule, timeZone, method, evidence]) => ({ name, callee, path, schedule, timeZone, method, evidence }));
+
+const scraperAvailabilityJob: SchedulerJobSpec = {
+  name: "scraper-availability-daily",
+  callee: "scraper-availability-monitor",
+  path: "",
+  schedule: "0 13 * * *",
+  timeZone: "UTC",
+  method: "POST",
+  body: "{}",
+  headers: { "Content-Type": "application/json" },
+  evidence: "orchestration/cloud_functions/scraper_availability_monitor/deploy.sh:60-68",
+};
 
 /** Cloud Scheduler jobs that publish to a topic (Cloud Scheduler's own service agent publishes). */
 const publishJobs: PublishJobSpec[] = [
+  { name: "auto-retry-processor-trigger", topic: "auto-retry-trigger", schedule: "*/15 * * * *", timeZone: "America/New_York", message: '{"action":"retry"}', evidence: "bin/orchestrators/deploy_auto_retry_processor.sh:123-128" },
+  {
+    name: "grading-daily",
+    topic: "nba-grading-trigger",
+    schedule: "30 12 * * *",
+    timeZone: "America/New_York",
+    message: '{"target_date": "yesterday", "trigger_source": "scheduler", "run_aggregation": true}',
+    evidence: "bin/deploy/deploy_grading_function.sh:232-237",
+  },
   { name: "phase6-daily-results", topic: "nba-phase6-export-trigger", schedule: "0 5 * * *", timeZone: "America/New_York", message: "{\"export_types\": [\"results\", \"performance\", \"best-bets\", \"predictions\", \"admin-dashboard\", \"admin-picks\"], \"target_date\": \"yesterday\", \"update_latest\": true}", evidence: "bin/deploy/deploy_phase6_scheduler.sh:163" },
   { name: "phase6-tonight-picks", topic: "nba-phase6-export-trigger", schedule: "0 13 * * *", timeZone: "America/New_York", message: "{\"export_types\": [\"tonight\", \"tonight-players\", \"best-bets-all\", \"best-bets-today\"], \"target_date\": \"today\"}", evidence: "bin/deploy/deploy_phase6_scheduler.sh:170" },
   { name: "phase6-player-profiles", topic: "nba-phase6-export-trigger", schedule: "0 6 * * 0", timeZone: "America/New_York", message: "{\"players\": true, \"min_games\": 5}", evidence: "bin/deploy/deploy_phase6_scheduler.sh:177" },
@@ -897,6 +956,32 @@ const leftOut = [
   },
   { name: "bin/deploy_robustness_fixes.sh", why: "a one-off script from an earlier session; the deploy registry and cloudbuild-functions.yaml supersede it" },
   { name: "workflow-executor-hourly", why: "the v1 name of execute-workflows", evidence: "bin/orchestration/add_scheduler_jobs.sh:144-148" },
+  {
+    name: "bin/infrastructure/monitoring/nba_monitor_scheduler.sh",
+    why: "an interactive monitoring script whose nine jobs call `/scrape?scraper=` without an OIDC token, which the private scrapers service refuses; not a deploy path",
+  },
+  {
+    name: "bin/notifications/setup_daily_picks_scheduler.sh",
+    why: "its job posts without a token to nba-scrapers /send-daily-picks, a route the service does not have (the script says so: \"TODO: Create dedicated notification service\")",
+  },
+  { name: "deployment-drift-monitor", why: "a function in no deploy registry (cloud_functions/deployment_drift_monitor); its drift check is this stack's `npm run drift`", evidence: "bin/infrastructure/setup-drift-monitoring.sh:38" },
+  { name: "slack-reminder", why: "MLB retraining reminders", evidence: "bin/schedulers/setup_mlb_reminders.sh:69" },
+  { name: "deployment-drift-check", why: "the topic of deployment-drift-monitor; see deployment-drift-monitor", evidence: "bin/infrastructure/setup-drift-monitoring.sh:52" },
+  { name: "news-fetcher", why: "a 1st-gen function (deployed with --no-gen2) the app marks as likely unused", evidence: "bin/deploy/deploy_news_fetcher.sh:148" },
+  { name: "zero-workflow-monitor", why: "its source was deleted in c8f4efb7; the deploy script would fail", evidence: "bin/deploy/deploy_zero_workflow_monitor.sh:205" },
+  { name: "bigquery-backup", why: "an operations backup function in no deploy registry, not a pipeline stage", evidence: "bin/operations/deploy_backup_function.sh:64" },
+  { name: "nba-snapshot-daily", why: "an operations snapshot function in no deploy registry, not a pipeline stage", evidence: "bin/operations/deploy_nba_snapshot_daily.sh:51" },
+  { name: "bin/orchestrators/mlb/", why: "MLB orchestrators" },
+  {
+    name: "orchestration/cloud_functions/bdb_retry_processor/",
+    why: "bdb-retry-processor is in no deploy registry (the scrapers image only carries its folder under orchestration/)",
+  },
+  { name: "orchestration/cloud_functions/grading_coverage_monitor/", why: "grading-coverage-monitor is in no deploy registry at this commit" },
+  { name: "orchestration/cloud_functions/live_export/", why: "live-export is left out; see live-export" },
+  { name: "backfill_jobs/", why: "backfill scripts run by hand with a person's credentials; cloudbuild-functions.yaml packages them into every function, none calls them" },
+  { name: "orchestration/cloud_functions/transition_monitor/main.py:726", why: "a curl command in an alert's text, not a call" },
+  { name: "shared/utils/email_alerting_ses.py:861", why: "a curl command in an email's text, not a call" },
+  { name: "predictions/coordinator/coordinator.py:187", why: "PREDICTION_READY_TOPIC is read and never published to; the worker publishes prediction-ready-prod" },
   { name: "infra/", why: "the partly disabled Terraform in infra/ manages its own few resources (the odds-api-key secret, ops datasets, topics nobody publishes to)", evidence: "infra/cloud_run.tf:5-13" },
 ];
 
@@ -910,7 +995,7 @@ export const pipeline: Topology = {
   functions,
   subscriptions,
   eventarcTriggers,
-  schedulerJobs,
+  schedulerJobs: [...schedulerJobs, ...functionJobs, scraperAvailabilityJob],
   publishJobs,
   leftOut,
 };

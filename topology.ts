@@ -144,7 +144,7 @@ interface JobBase {
  */
 export interface SchedulerJobSpec extends JobBase {
   readonly callee: string;
-  /** Path and query appended to the callee's URL: "" or starting with "/". */
+  /** Path and query appended to the callee's URL: "", or starting with "/" or "?". */
   readonly path: string;
   readonly method: "POST" | "GET";
   /** The request body, exactly as the job sends it. */
@@ -322,7 +322,7 @@ export function validateTopology(t: Topology, where = "pipeline.ts"): void {
     if (!namePattern.test(value)) problems.push(`${entry}: name ${JSON.stringify(value)} must be lowercase letters, digits and hyphens, starting with a letter`);
   };
   const path = (entry: string, value: string) => {
-    if (value !== "" && !value.startsWith("/")) problems.push(`${entry}: path ${JSON.stringify(value)} must be empty or start with "/"`);
+    if (value !== "" && !value.startsWith("/") && !value.startsWith("?")) problems.push(`${entry}: path ${JSON.stringify(value)} must be empty or start with "/" or "?"`);
   };
 
   for (const w of workloads) {

@@ -60,8 +60,8 @@ export function declareCall(parent: pulumi.Resource, caller: Caller, callee: Cal
   return { caller: caller.name, callee: callee.name, via, identity, grant, url: callee.url };
 }
 
-/** The URL a push subscription or scheduler job posts to: the callee's URL and a path ("" or "/…"). */
+/** The URL a push subscription or scheduler job posts to: the callee's URL and a path ("", "/…" or "?…"). */
 export function endpointFor(url: pulumi.Output<string>, path: string, caller: string): pulumi.Output<string> {
-  if (path !== "" && !path.startsWith("/")) throw new Error(`${caller}: path ${JSON.stringify(path)} must be empty or start with "/"`);
+  if (path !== "" && !path.startsWith("/") && !path.startsWith("?")) throw new Error(`${caller}: path ${JSON.stringify(path)} must be empty or start with "/" or "?"`);
   return pulumi.interpolate`${url}${path}`;
 }

@@ -174,7 +174,7 @@ describe("small naming decisions", () => {
 
   it("given a path without a leading slash, when an endpoint is built, then the error names the caller", () => {
     expect(() => endpointFor(pulumi.output("https://nba-phase3-analytics-processors-1.us-central1.run.app"), "process", "nba-phase3-analytics-trigger")).toThrow(
-      'nba-phase3-analytics-trigger: path "process" must be empty or start with "/"',
+      'nba-phase3-analytics-trigger: path "process" must be empty or start with "/" or "?"',
     );
   });
 });

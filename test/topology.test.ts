@@ -85,7 +85,7 @@ describe("validateTopology", () => {
       'service Transform_2: unknown phase "9"; expected one of 1, 2',
       'service Transform_2: unknown deploy group "middle"; expected one of front, back',
       'scheduler job ingest-hourly: calls "ingset", which is not a service or function in pipeline.ts',
-      'scheduler job ingest-hourly: path "scrape" must be empty or start with "/"',
+      'scheduler job ingest-hourly: path "scrape" must be empty or start with "/" or "?"',
     ]);
   });
 
