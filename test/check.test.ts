@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -144,6 +144,7 @@ describe("npm run check on a stack with an auth gap", () => {
 
 describe("npm run check as a command", () => {
   const dir = mkdtempSync(join(tmpdir(), "check-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("given --json, when run, then stdout is exactly one JSON document and the exit code is 0", async () => {
     const { code, stdout } = await cli(["--json"]);

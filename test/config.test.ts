@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { describe, expect, expectTypeOf, it } from "vitest";
+import { afterAll, describe, expect, expectTypeOf, it } from "vitest";
 import { commitFor, formatProblems, parseConfig, type ConfigProblem, type StackConfig } from "../config";
 import { InputError } from "../lib/cli";
 import { loadStackConfig, readStackFile } from "../lib/stackfile";
@@ -152,6 +152,7 @@ describe("commitFor", () => {
 
 describe("loadStackConfig", () => {
   const dir = mkdtempSync(join(tmpdir(), "stackfile-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("given a bad value, when loaded, then the message names the file, line and key", () => {
     const file = join(dir, "Pulumi.bad.yaml");
