@@ -176,10 +176,19 @@ describe("loadStackConfig", () => {
     expect(() => loadStackConfig(file)).toThrow(`${file}:11: nba-pipeline:deployGroups.grading: missing;`);
   });
 
-  it("given YAML that does not parse, when loaded, then the message names file and line", () => {
+  it.each([
+    // The parser notices an unclosed quote or bracket only where the file or the block ends; the message points where it opened.
+    ["an unclosed quote", ["gcp:region: us-west2", "gcp:region: 'us-west2"], "6:15", "Missing closing 'quote; the ' opened here is never closed"],
+    ["an unclosed flow sequence", ["pipeline: ede3ab89", "pipeline: [ede3ab89"], "15:15", "Flow sequence in block collection must be sufficiently indented and end with a ]; the [ opened here is never closed"],
+    ["an unclosed flow map on the last line", ["- projects/nba-props-platform/notificationChannels/1094583712", "- {name: x"], "20:7", "the { opened here is never closed"],
+    ["a duplicate key", ["gcp:region: us-west2", "gcp:region: us-west2\n  gcp:region: us-east1"], "7:3", "Map keys must be unique"],
+    ["a tab as indentation", ["    pipeline: ede3ab89", "\tpipeline: ede3ab89"], "15:1", "Tabs are not allowed as indentation"],
+  ])("given YAML with %s, when loaded, then the message names the file, line and column of the mistake", (_, [from, to], at, message) => {
     const file = join(dir, "Pulumi.broken.yaml");
-    writeFileSync(file, "config:\n  gcp:project: [unclosed\n");
-    expect(() => loadStackConfig(file)).toThrow(new RegExp(`^${file.replace(/[.]/g, "\\.")}:\\d+: not valid YAML`));
+    writeFileSync(file, readStackFile("Pulumi.prod.yaml").text.replace(from, to));
+    expect(() => loadStackConfig(file)).toThrow(InputError);
+    expect(() => loadStackConfig(file)).toThrow(`${file}:${at}: not valid YAML: `);
+    expect(() => loadStackConfig(file)).toThrow(message);
   });
 
   it("given a file that does not exist, when loaded, then the message names it", () => {
