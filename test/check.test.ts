@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPolicyPack, type PolicyPackSession } from "../lib/analyzer";
@@ -184,6 +184,20 @@ describe("npm run check as a command", () => {
     const diagram = readFileSync(join(dir, "staging.md"), "utf8");
     expect(diagram).toMatch(/^### Call graph of stack `staging`: 13 calls, all granted\n\n```mermaid\nflowchart LR\n/);
     expect(diagram).toContain("grading-coverage-monitor<br/><small>function @ 19722f5c</small>");
+  });
+
+  it("given npm run from a subdirectory, when --diagram names a relative path, then the diagram is written there", async () => {
+    // A directory of the project's own, so npm finds package.json above it as it does for a person working there.
+    const sub = mkdtempSync(join(repo, ".test-cwd-"));
+    const name = `${basename(sub)}.md`;
+    try {
+      await run("npm", ["run", "check", "--", "--stack", "staging", "--diagram", name], { cwd: sub });
+      expect(readFileSync(join(sub, name), "utf8")).toMatch(/^### Call graph of stack `staging`/);
+      expect(existsSync(join(repo, name))).toBe(false);
+    } finally {
+      rmSync(sub, { recursive: true, force: true });
+      rmSync(join(repo, name), { force: true });
+    }
   });
 
   it.each([

@@ -5,7 +5,7 @@ import { renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isScalar, parse, Scalar } from "yaml";
 import { commitFor, commitFormat, commitPattern, parseConfig, type StackConfig } from "../config";
-import { exitCodes, InputError, parseToolArgs, runTool } from "../lib/cli";
+import { exitCodes, InputError, parseToolArgs, runTool, userPath } from "../lib/cli";
 import { openAppRepo, resolveCommits } from "../lib/git";
 import { loadStackConfig, stackFilePath } from "../lib/stackfile";
 import { deployGroups, workloads, type DeployGroup, type Workload, type WorkloadName } from "../pipeline";
@@ -185,7 +185,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     stackFile: stackFilePath(args.stack),
     group: args.group,
     commit: args.commit,
-    repo: args.repo,
+    repo: userPath(args.repo),
   });
   if (plan.verifiedAs === null) process.stderr.write(`note: no --repo given, so ${plan.to} was not checked against the app repository\n`);
   process.stdout.write(args.json ? `${JSON.stringify(plan, null, 2)}\n` : formatRelease(plan));
