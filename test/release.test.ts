@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest"
 import { InputError } from "../lib/cli";
 import { loadStackConfig } from "../lib/stackfile";
 import { formatRelease, release, type ReleasePlan } from "../tools/release";
-import { buildAppRepo } from "./appRepo";
+import { addCommitsSharingPrefix, buildAppRepo } from "./appRepo";
 
 const project = join(__dirname, "..");
 let root: string;
@@ -138,6 +138,17 @@ describe("release refuses bad input and leaves the file untouched", () => {
     const before = readFileSync(prod, "utf8");
     await expect(release({ stackFile: prod, group: "pipeline", commit: "1a8bbcb1", repo: repoDir })).rejects.toThrow(
       new InputError(`--commit 1a8bbcb1: not in the app repository ${repoDir}; nothing changed`),
+    );
+    expect(readFileSync(prod, "utf8")).toBe(before);
+  });
+
+  test("given an abbreviation two commits of the app repository share, when released with --repo, then it is refused as ambiguous", async () => {
+    const twins = join(root, "twins");
+    buildAppRepo(twins, [{ id: "c1", files: ["a.py"] }]);
+    const { prefix } = addCommitsSharingPrefix(twins);
+    const before = readFileSync(prod, "utf8");
+    await expect(release({ stackFile: prod, group: "pipeline", commit: prefix, repo: twins })).rejects.toThrow(
+      new InputError(`--commit ${prefix}: ambiguous: give more digits (more than one object in the app repository ${twins} starts with ${prefix}); nothing changed`),
     );
     expect(readFileSync(prod, "utf8")).toBe(before);
   });

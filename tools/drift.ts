@@ -152,7 +152,7 @@ export async function measureDrift(
     if (!resolution?.found) {
       const why = {
         missing: "is not in the app repository",
-        ambiguous: "is ambiguous in the app repository (give more hex digits)",
+        ambiguous: "is ambiguous: give more digits (more than one object in the app repository starts with it)",
         "not a commit SHA": "is not a commit SHA",
       }[resolution?.reason ?? "missing"];
       return unmeasured("unknown commit", `${which} commit ${JSON.stringify(commit)} ${why}`);

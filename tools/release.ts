@@ -59,8 +59,11 @@ export async function release(options: ReleaseOptions): Promise<ReleasePlan> {
     const repo = await openAppRepo(options.repo);
     const resolution = (await resolveCommits(repo, [options.commit])).get(options.commit);
     if (!resolution?.found) {
-      const why = resolution?.reason === "ambiguous" ? "ambiguous in" : "not in";
-      throw new InputError(`--commit ${options.commit}: ${why} the app repository ${options.repo}; nothing changed`);
+      const why =
+        resolution?.reason === "ambiguous"
+          ? `ambiguous: give more digits (more than one object in the app repository ${options.repo} starts with ${options.commit})`
+          : `not in the app repository ${options.repo}`;
+      throw new InputError(`--commit ${options.commit}: ${why}; nothing changed`);
     }
     verifiedAs = resolution.sha;
   }
