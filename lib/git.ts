@@ -127,6 +127,13 @@ export async function behindHead(
   );
 }
 
+/** Whether `commit` (a full SHA the repository has) is HEAD or an ancestor of it: `git merge-base --is-ancestor`. */
+export async function inHeadHistory(repo: AppRepo, commit: string): Promise<boolean> {
+  const result = await git(repo.dir, ["merge-base", "--is-ancestor", commit, repo.head]);
+  if (result.code > 1) throw unreadable(repo, "merge-base", result);
+  return result.code === 0;
+}
+
 /** Each commit in `range` with its parents (`git rev-list --parents`): the commit graph between HEAD and the bottoms. */
 async function parentsIn(repo: AppRepo, range: readonly string[]): Promise<Map<string, string[]>> {
   const result = await git(repo.dir, ["rev-list", "--parents", ...range, "--"]);

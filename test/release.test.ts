@@ -120,6 +120,17 @@ describe("release refuses bad input and leaves the file untouched", () => {
     shas = buildAppRepo(repoDir, [
       { id: "c1", files: ["a.py"] },
       { id: "c2", files: ["a.py"] },
+      { id: "h1", branch: "hotfix", parent: "c1", files: ["a.py"] },
+    ]);
+  });
+
+  test("given a commit the app repository has outside HEAD's history, when released with --repo, then it is written with a warning saying so", async () => {
+    const commit = shas.h1.slice(0, 8);
+    const plan = await release({ stackFile: prod, group: "pipeline", commit, repo: repoDir });
+    expect(plan).toMatchObject({ written: true, verifiedAs: shas.h1 });
+    expect(loadStackConfig(prod).config.deployGroups.pipeline).toBe(commit);
+    expect(plan.warnings).toEqual([
+      `${commit} is not an ancestor of the app repository's HEAD (${shas.c2.slice(0, 8)}): it is on a branch not merged into HEAD, newer than HEAD, or from rewritten history; make sure it is the commit you mean`,
     ]);
   });
 
@@ -156,6 +167,7 @@ describe("release refuses bad input and leaves the file untouched", () => {
   test("given a commit the app repository has, when released with --repo, then the plan shows the full SHA it was found as", async () => {
     const plan: ReleasePlan = await release({ stackFile: prod, group: "pipeline", commit: shas.c1.slice(0, 8), repo: repoDir });
     expect(plan.verifiedAs).toBe(shas.c1);
+    expect(plan.warnings).toEqual([]);
     expect(formatRelease(plan).split("\n")[0]).toBe(`${prod}: deploy group pipeline ede3ab89 -> ${shas.c1.slice(0, 8)} (found in the app repository as ${shas.c1}).`);
   });
 

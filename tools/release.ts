@@ -6,7 +6,7 @@ import { basename, dirname, join } from "node:path";
 import { isScalar, parse, Scalar } from "yaml";
 import { commitFor, commitFormat, commitPattern, parseConfig, type StackConfig } from "../config";
 import { exitCodes, InputError, parseToolArgs, runTool, userPath } from "../lib/cli";
-import { openAppRepo, resolveCommits } from "../lib/git";
+import { inHeadHistory, openAppRepo, resolveCommits } from "../lib/git";
 import { loadStackConfig, stackFilePath } from "../lib/stackfile";
 import { deployGroups, workloads, type DeployGroup, type Workload, type WorkloadName } from "../pipeline";
 
@@ -33,6 +33,8 @@ export interface ReleasePlan {
   readonly to: string;
   /** The full SHA found in the app repository; null when no repository was given to check. */
   readonly verifiedAs: string | null;
+  /** What the release went ahead despite, such as a commit outside the app repository's HEAD history; printed on stderr. */
+  readonly warnings: readonly string[];
   /** False when the group already runs that commit: the file was left alone. */
   readonly written: boolean;
   /** The group's services and functions that will run the new commit. */
@@ -55,6 +57,7 @@ export async function release(options: ReleaseOptions): Promise<ReleasePlan> {
   const { file, config } = loadStackConfig(options.stackFile);
 
   let verifiedAs: string | null = null;
+  const warnings: string[] = [];
   if (options.repo !== undefined) {
     const repo = await openAppRepo(options.repo);
     const resolution = (await resolveCommits(repo, [options.commit])).get(options.commit);
@@ -66,6 +69,13 @@ export async function release(options: ReleaseOptions): Promise<ReleasePlan> {
       throw new InputError(`--commit ${options.commit}: ${why}; nothing changed`);
     }
     verifiedAs = resolution.sha;
+    // Allowed (a hotfix branch, a revert of a force-push), but rarely meant: a rollback or a release is normally of main.
+    if (!(await inHeadHistory(repo, resolution.sha))) {
+      warnings.push(
+        `${options.commit} is not an ancestor of the app repository's HEAD (${repo.head.slice(0, 8)}): it is on a branch not merged into HEAD, ` +
+          "newer than HEAD, or from rewritten history; make sure it is the commit you mean",
+      );
+    }
   }
 
   const from = config.deployGroups[group];
@@ -87,6 +97,7 @@ export async function release(options: ReleaseOptions): Promise<ReleasePlan> {
     from,
     to: options.commit,
     verifiedAs,
+    warnings,
     written,
     ...groupWorkloads(config, group, options.commit),
     next: written
@@ -191,6 +202,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     repo: userPath(args.repo),
   });
   if (plan.verifiedAs === null) process.stderr.write(`note: no --repo given, so ${plan.to} was not checked against the app repository\n`);
+  for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
   process.stdout.write(args.json ? `${JSON.stringify(plan, null, 2)}\n` : formatRelease(plan));
   return exitCodes.ok;
 }
