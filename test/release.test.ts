@@ -49,6 +49,31 @@ describe("release", () => {
       ["phase4-to-phase5", "ede3ab89", "1a8bbcb1"],
     ]);
     expect(plan.next).toEqual(["pulumi preview --stack prod --policy-pack policies", "pulumi up --stack prod --policy-pack policies"]);
+    expect(plan.ci).toEqual({ checked: true, previewed: true, deployed: true });
+    expect(formatRelease(plan)).toContain(
+      "Next: review with `pulumi preview --stack prod --policy-pack policies`, then deploy with `pulumi up --stack prod --policy-pack policies`;\n" +
+        `or commit ${prod} in a pull request: CI checks it, previews it with the policy pack and deploys it on merge.\n`,
+    );
+  });
+
+  test("given the staging stack, which CI only checks offline, when released, then the next steps say it is deployed by hand", async () => {
+    const plan = await release({ stackFile: staging, group: "pipeline", commit: "1a8bbcb1" });
+    expect(plan.ci).toEqual({ checked: true, previewed: false, deployed: false });
+    expect(plan.next).toEqual(["pulumi preview --stack staging --policy-pack policies", "pulumi up --stack staging --policy-pack policies"]);
+    const text = formatRelease(plan);
+    expect(text).toContain(
+      "Next: review with `pulumi preview --stack staging --policy-pack policies`, then deploy with `pulumi up --stack staging --policy-pack policies`.\n" +
+        `CI does not deploy stack staging: a pull request only checks ${staging} offline (npm run check -- --stack staging); run both yourself.\n`,
+    );
+    expect(text).not.toContain("on merge");
+  });
+
+  test("given a stack CI knows nothing of, when released, then the next steps say CI neither checks nor deploys it", async () => {
+    const dev = join(root, "Pulumi.dev.yaml");
+    copyFileSync(staging, dev);
+    const plan = await release({ stackFile: dev, group: "pipeline", commit: "1a8bbcb1" });
+    expect(plan.ci).toEqual({ checked: false, previewed: false, deployed: false });
+    expect(formatRelease(plan)).toContain("CI does not check or deploy stack dev; run both yourself.\n");
   });
 
   test("given a group with a workload pinned apart, when released, then that workload is reported unchanged with its reason and the long comment lines stay as written", async () => {

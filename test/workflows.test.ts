@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { parse } from "yaml";
+import { ciStacks } from "../tools/release";
 
 const project = join(__dirname, "..");
 const workflowDir = join(project, ".github", "workflows");
@@ -117,6 +118,18 @@ describe("what the workflows must do", () => {
     ]);
     // Never in the deploy's concurrency group: a scheduled run would replace a waiting deploy.
     expect(w.concurrency?.group).not.toBe(workflow("deploy.yml").concurrency?.group);
+  });
+
+  test("given the workflows, when read, then what they do with each stack is what release tells the operator CI does", () => {
+    const pr = workflow("pull-request.yml");
+    const checked = runs(pr).flatMap((r) => [...r.matchAll(/npm run check(?: -- (.*))?$/gm)].map((m) => /--stack (\S+)/.exec(m[1] ?? "")?.[1] ?? "prod"));
+    const previewed = using(pr, "pulumi/actions").filter((s) => s.with?.command === "preview").map((s) => String(s.with?.["stack-name"]));
+    const deploy = workflow("deploy.yml");
+    expect(deploy.on.push).toEqual({ branches: ["main"] });
+    const deployed = using(deploy, "pulumi/actions").filter((s) => s.with?.command === "up").map((s) => String(s.with?.["stack-name"]));
+    const stacks = [...new Set([...checked, ...previewed, ...deployed, ...Object.keys(ciStacks)])].sort();
+    const actual = Object.fromEntries(stacks.map((stack) => [stack, { checked: checked.includes(stack), previewed: previewed.includes(stack), deployed: deployed.includes(stack) }]));
+    expect(actual).toEqual(ciStacks);
   });
 
   test.each(files)("given %s, when read, then every action is pinned to a release and every npm script it runs exists", (file) => {

@@ -41,11 +41,29 @@ export interface ReleasePlan {
   readonly changes: readonly (WorkloadRef & { readonly from: string; readonly to: string })[];
   /** The group's services and functions pinned apart by an override: unchanged. */
   readonly pinnedApart: readonly (WorkloadRef & { readonly commit: string; readonly reason: string })[];
-  /** What to run next, in order. */
+  /** What to run next, in order: preview, then up. */
   readonly next: readonly string[];
+  /** What CI does with this stack's file once it is committed. */
+  readonly ci: StackCi;
 }
 
 const groupsKey = "nba-pipeline:deployGroups";
+
+/** What CI does with a stack's file. */
+export interface StackCi {
+  /** A pull request runs `npm run check -- --stack NAME`. */
+  readonly checked: boolean;
+  /** A pull request runs `pulumi preview` of the stack with the policy pack. */
+  readonly previewed: boolean;
+  /** A merge to main runs `pulumi up` of the stack. */
+  readonly deployed: boolean;
+}
+
+/** What .github/workflows does with each stack (test/workflows.test.ts holds the two together); any other stack: nothing. */
+export const ciStacks: Readonly<Record<string, StackCi>> = {
+  prod: { checked: true, previewed: true, deployed: true },
+  staging: { checked: true, previewed: false, deployed: false },
+};
 
 /** Validates everything, then rewrites the one value and replaces the file atomically. A refusal leaves the file untouched. */
 export async function release(options: ReleaseOptions): Promise<ReleasePlan> {
@@ -106,6 +124,7 @@ export async function release(options: ReleaseOptions): Promise<ReleasePlan> {
           `pulumi up --stack ${stack} --policy-pack policies`,
         ]
       : [],
+    ci: ciStacks[stack] ?? { checked: false, previewed: false, deployed: false },
   };
 }
 
@@ -166,13 +185,27 @@ export function formatRelease(plan: ReleasePlan): string {
     lines.push("", "Pinned apart by an override, unchanged:");
     lines.push(...plan.pinnedApart.map((p) => `  phase ${p.phase}  ${p.name.padEnd(width)}  ${p.kind.padEnd(8)}  ${p.commit}: ${p.reason}`));
   }
-  lines.push(
-    "",
-    `Next: review with \`${plan.next[0]}\`, then deploy with \`${plan.next[1]}\`;`,
-    `or commit ${plan.stackFile} in a pull request: CI previews it with the policy pack and deploys it on merge.`,
-    "",
-  );
+  lines.push("", ...nextSteps(plan), "");
   return lines.join("\n");
+}
+
+/** What to run next, and what CI will do instead or as well: only what the workflows really do for this stack. */
+function nextSteps(plan: ReleasePlan): string[] {
+  const [preview, up] = plan.next;
+  const { checked, previewed, deployed } = plan.ci;
+  if (deployed) {
+    const ciDoes = [...(checked ? ["checks it"] : []), ...(previewed ? ["previews it with the policy pack"] : []), "deploys it on merge"];
+    return [`Next: review with \`${preview}\`, then deploy with \`${up}\`;`, `or commit ${plan.stackFile} in a pull request: CI ${listed(ciDoes)}.`];
+  }
+  const ciDoes = checked
+    ? `CI does not deploy stack ${plan.stack}: a pull request only checks ${plan.stackFile} offline (npm run check -- --stack ${plan.stack}); run both yourself.`
+    : `CI does not check or deploy stack ${plan.stack}; run both yourself.`;
+  return [`Next: review with \`${preview}\`, then deploy with \`${up}\`.`, ciDoes];
+}
+
+/** "a", "a and b", "a, b and c". */
+function listed(items: readonly string[]): string {
+  return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
 
 const usage = `usage: npm run release -- --group GROUP --commit SHA [--repo APP_REPO] [--stack prod] [--json]
