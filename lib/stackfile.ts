@@ -1,7 +1,7 @@
 // Reading a stack file (`Pulumi.<stack>.yaml`) the way the Pulumi CLI would hand its `config:` map to the
 // program, while keeping the YAML document so errors can name a line and edits keep every comment.
 import { join, relative } from "node:path";
-import { isCollection, isMap, isScalar, LineCounter, parseDocument, visit, type Document, type YAMLError } from "yaml";
+import { isCollection, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type YAMLError } from "yaml";
 import { formatProblems, parseConfig, type StackConfig } from "../config";
 import { InputError, readInputFile } from "./cli";
 
@@ -26,11 +26,18 @@ export function readStackFile(path: string): StackFile {
   if (config === undefined || config === null || typeof config !== "object" || Array.isArray(config)) {
     throw new InputError(`${path}: expected a top-level "config:" map of stack settings`);
   }
-  // The line of the deepest key of the path present in the file: a missing key points at its map.
+  // The line of the deepest key (or list item) of the path present in the file: a missing key points at its map.
   const lineOf = (keyPath: readonly (string | number)[]): number | undefined => {
     let line: number | undefined;
     let node: unknown = doc.contents;
     for (const key of ["config", ...keyPath]) {
+      if (isSeq(node) && typeof key === "number") {
+        const item: unknown = node.items[key];
+        if (!isNode(item) || !item.range) break;
+        line = lineCounter.linePos(item.range[0]).line;
+        node = item;
+        continue;
+      }
       if (!isMap(node)) break;
       const pair = node.items.find((item) => isScalar(item.key) && item.key.value === key);
       if (!pair || !isScalar(pair.key) || !pair.key.range) break;

@@ -4,7 +4,9 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, expectTypeOf, it } from "vitest";
 import { commitFor, formatProblems, parseConfig, type ConfigProblem, type StackConfig } from "../config";
+import { captureStack } from "../lib/capture";
 import { InputError } from "../lib/cli";
+import { looksLikeSecret } from "../lib/secrets";
 import { loadStackConfig, readStackFile } from "../lib/stackfile";
 
 const valid = {
@@ -106,7 +108,10 @@ describe("parseConfig", () => {
 
   it("given an unknown key in our namespace, when parsed, then it is rejected; provider keys of gcp: are left to the provider", () => {
     const problems = problemsOf({ ...valid, "nba-pipeline:apiKey": "s3cret", "gcp:impersonateServiceAccount": "deployer@x.iam.gserviceaccount.com" });
-    expect(problems).toEqual([{ path: ["nba-pipeline:apiKey"], message: expect.stringMatching(/^unknown config key; this stack reads gcp:project, /) }]);
+    expect(problems).toEqual([
+      { path: ["nba-pipeline:apiKey"], message: expect.stringMatching(/^unknown config key; this stack reads gcp:project, /) },
+      { path: ["nba-pipeline:apiKey"], message: expect.stringMatching(/^a secret in plain text/) },
+    ]);
   });
 
   it("given several problems, when parsed, then all of them are reported at once", () => {
@@ -132,6 +137,117 @@ describe("parseConfig", () => {
 
   it("pins the parsed type", () => {
     expectTypeOf(parsed(valid).deployGroups).toEqualTypeOf<Readonly<Record<"scrapers" | "pipeline" | "grading", string>>>();
+  });
+});
+
+describe("secrets in any namespace", () => {
+  const plain = (key: string) => `a secret in plain text; store it encrypted with \`pulumi config set --secret ${key}\` (the stack file then holds {secure: v1:…}), and rotate it if it was ever committed`;
+
+  it.each([
+    ["gcp:credentials", true],
+    ["gcp:accessToken", true],
+    ["slack:webhookToken", true],
+    ["aws:secretKey", true],
+    ["stripe:apiKey", true],
+    ["stripe:apikey", true],
+    ["db:PRIVATE_KEY", true],
+    ["db:password", true],
+    ["db:passphrase", true],
+    ["oauth:clientSecret", true],
+    ["myapp:key", true],
+    ["gcp:project", false],
+    ["gcp:impersonateServiceAccount", false],
+    ["myapp:tokenUrl", false],
+    ["myapp:publicKey", false],
+    ["myapp:kmsKeyName", false],
+    ["myapp:secretName", false],
+    ["nba-pipeline:deployGroups", false],
+    ["grading-coverage-monitor", false],
+  ])("given the key %s, when judged, then looking like a secret's is %s", (key, secret) => {
+    expect(looksLikeSecret(key)).toBe(secret);
+  });
+
+  it("given secrets of other namespaces in plain text, when parsed, then each is a problem naming its key, nested keys included", () => {
+    const raw = {
+      ...valid,
+      "gcp:credentials": '{"type": "service_account"}',
+      "slack:webhookToken": "xoxb-123",
+      "slack:bot": { name: "pipeline-bot", apiKey: "k-123", scopes: ["chat:write"] },
+      "db:passwords": ["hunter2", { secure: "v1:abc" }],
+    };
+    expect(problemsOf(raw)).toEqual([
+      { path: ["gcp:credentials"], message: plain("gcp:credentials") },
+      { path: ["slack:webhookToken"], message: plain("slack:webhookToken") },
+      { path: ["slack:bot", "apiKey"], message: plain("--path 'slack:bot.apiKey'") },
+      { path: ["db:passwords", 0], message: plain("--path 'db:passwords[0]'") },
+    ]);
+  });
+
+  it("given those secrets as the stack file writes encrypted values, or empty, when parsed, then they pass", () => {
+    const raw = {
+      ...valid,
+      "gcp:credentials": { secure: "v1:AAAA" },
+      "slack:webhookToken": { secure: "v1:BBBB" },
+      "slack:bot": { name: "pipeline-bot", apiKey: { secure: "v1:CCCC" } },
+      "db:passwords": [{ secure: "v1:DDDD" }],
+      "db:token": "",
+      "myapp:tokenUrl": "https://example.com/token",
+    };
+    expect(parseConfig(raw).ok).toBe(true);
+  });
+
+  it("given secrets the engine decrypted (it names their keys to the program), when parsed, then they pass; others do not", () => {
+    const raw = { ...valid, "gcp:credentials": "decrypted", "slack:bot": JSON.parse('{"apiKey": "decrypted"}') as unknown, "slack:webhookToken": "plain" };
+    expect(problemsOf(raw).map((p) => p.path)).toEqual([["gcp:credentials"], ["slack:bot", "apiKey"], ["slack:webhookToken"]]);
+    const saved = process.env.PULUMI_CONFIG_SECRET_KEYS;
+    process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(["gcp:credentials", "slack:bot"]);
+    try {
+      expect(problemsOf(raw).map((p) => p.path)).toEqual([["slack:webhookToken"]]);
+    } finally {
+      if (saved === undefined) delete process.env.PULUMI_CONFIG_SECRET_KEYS;
+      else process.env.PULUMI_CONFIG_SECRET_KEYS = saved;
+    }
+  });
+
+  it("given a stack file with plain secrets, when loaded, then the message names file, line and key of each", () => {
+    const dir = mkdtempSync(join(tmpdir(), "secrets-"));
+    try {
+      const file = join(dir, "Pulumi.prod.yaml");
+      const text = readStackFile("Pulumi.prod.yaml").text;
+      const added = [
+        `  gcp:credentials: '{"type": "service_account"}'`,
+        "  slack:bot:",
+        "    name: pipeline-bot",
+        "    apiKey: k-123",
+        "  slack:webhookToken:",
+        "    secure: v1:AAAA",
+        "  db:passwords:",
+        "    - secure: v1:BBBB",
+        "    - hunter2",
+      ];
+      writeFileSync(file, `${text}${added.join("\n")}\n`);
+      const line = (start: string) => text.split("\n").length + added.findIndex((l) => l.startsWith(start));
+      expect(() => loadStackConfig(file)).toThrow(InputError);
+      expect(() => loadStackConfig(file)).toThrow(
+        [
+          `invalid stack config in ${file} (3 problems):`,
+          `  ${file}:${line("  gcp:credentials")}: gcp:credentials: ${plain("gcp:credentials")}`,
+          `  ${file}:${line("    apiKey")}: slack:bot.apiKey: ${plain("--path 'slack:bot.apiKey'")}`,
+          `  ${file}:${line("    - hunter2")}: db:passwords.1: ${plain("--path 'db:passwords[1]'")}`,
+        ].join("\n"),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("given a plain secret in the config the program gets, when it runs, then it stops before any resource, naming the key", async () => {
+    const { raw } = readStackFile("Pulumi.prod.yaml");
+    await expect(captureStack({ stack: "prod", config: { ...raw, "slack:webhookToken": "xoxb-123" }, preview: true })).rejects.toThrow(
+      `slack:webhookToken: ${plain("slack:webhookToken")}`,
+    );
+    const encrypted = await captureStack({ stack: "prod", config: { ...raw, "slack:webhookToken": { secure: "v1:AAAA" } }, preview: true });
+    expect(encrypted.resources.length).toBeGreaterThan(0);
   });
 });
 
