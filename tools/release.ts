@@ -87,7 +87,7 @@ export async function release(options: ReleaseOptions): Promise<ReleasePlan> {
       throw new InputError(`--commit ${options.commit}: ${why}; nothing changed`);
     }
     verifiedAs = resolution.sha;
-    // Allowed (a hotfix branch, a revert of a force-push), but rarely meant: a rollback or a release is normally of main.
+    // Allowed (a hotfix branch, a commit from before a force-push), but rarely meant: a release or rollback is normally of main's history.
     if (!(await inHeadHistory(repo, resolution.sha))) {
       warnings.push(
         `${options.commit} is not an ancestor of the app repository's HEAD (${repo.head.slice(0, 8)}): it is on a branch not merged into HEAD, ` +
