@@ -2,6 +2,7 @@
 // so every problem is reported at once by the key a person edits. The Pulumi program and the offline
 // tools both parse through `parseConfig`; only where the raw keys come from differs.
 import { z } from "zod";
+import { engineSecretKeys, plainSecrets } from "./lib/secrets";
 import { pipeline } from "./pipeline";
 import { workloadsOf, type Topology, type Workload } from "./topology";
 
@@ -116,9 +117,11 @@ export type ParseResult = { ok: true; config: StackConfig } | { ok: false; probl
 
 /**
  * Parses the stack config keys (as written under `config:`; keys of other namespaces such as
- * `gcp:credentials` are the provider's and are ignored). Collects every problem, never throws.
+ * `gcp:impersonateServiceAccount` are the provider's and are not read), and refuses, in every namespace,
+ * a key that looks like a secret's holding a plain value (lib/secrets.ts); `secretKeys` are the keys whose
+ * values the engine decrypted before handing them over. Collects every problem, never throws.
  */
-export function parseConfig(raw: unknown, topology: Topology = pipeline): ParseResult {
+export function parseConfig(raw: unknown, topology: Topology = pipeline, secretKeys: ReadonlySet<string> = engineSecretKeys()): ParseResult {
   const ours =
     raw !== null && typeof raw === "object" && !Array.isArray(raw)
       ? Object.fromEntries(Object.entries(raw).filter(([key]) => key.startsWith("nba-pipeline:") || key === "gcp:project" || key === "gcp:region"))
@@ -126,16 +129,20 @@ export function parseConfig(raw: unknown, topology: Topology = pipeline): ParseR
   let schema = schemas.get(topology);
   if (!schema) schemas.set(topology, (schema = schemaFor(topology)));
   const result = schema.safeParse(ours);
-  if (!result.success) {
+  const secrets = plainSecrets(raw, secretKeys);
+  if (!result.success || secrets.length > 0) {
     return {
       ok: false,
-      problems: result.error.issues.flatMap((issue): ConfigProblem[] => {
-        const path = issue.path as (string | number)[];
-        if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: [...path, key], message: issue.message }));
-        // A bad record key (unknown deploy group or workload) carries its own messages inside.
-        if (issue.code === "invalid_key") return issue.issues.map((inner) => ({ path, message: inner.message }));
-        return [{ path, message: issue.message }];
-      }),
+      problems: [
+        ...(result.success ? [] : result.error.issues).flatMap((issue): ConfigProblem[] => {
+          const path = issue.path as (string | number)[];
+          if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: [...path, key], message: issue.message }));
+          // A bad record key (unknown deploy group or workload) carries its own messages inside.
+          if (issue.code === "invalid_key") return issue.issues.map((inner) => ({ path, message: inner.message }));
+          return [{ path, message: issue.message }];
+        }),
+        ...secrets,
+      ],
     };
   }
   const c = result.data;

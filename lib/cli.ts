@@ -1,6 +1,7 @@
 // What every command-line tool shares: the exit-code contract of DESIGN.md and argument parsing that
 // turns a usage mistake into a message, not a stack trace.
 import { readFileSync } from "node:fs";
+import { isAbsolute, relative, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /** Bad input or usage: the message names what is wrong and where. Exit code 2, no stack trace. */
@@ -15,6 +16,20 @@ export function readInputFile(path: string, what: string): string {
   } catch (error) {
     throw new InputError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+}
+
+/**
+ * A path given on the command line, as this process opens it. npm runs a script in the package's
+ * directory, whatever directory `npm run` was called in; that one is INIT_CWD, and a relative path is
+ * taken from it (from the working directory when the tool runs without npm). The result is relative to
+ * the working directory, so messages show it short; an absolute path stays as given. Every path option
+ * of every tool goes through here.
+ */
+export function userPath(path: string, from?: string): string;
+export function userPath(path: string | undefined, from?: string): string | undefined;
+export function userPath(path: string | undefined, from = process.env.INIT_CWD || process.cwd()): string | undefined {
+  if (path === undefined || isAbsolute(path)) return path;
+  return relative(process.cwd(), resolve(from, path)) || ".";
 }
 
 /** Exit codes every tool uses. */

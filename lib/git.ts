@@ -55,7 +55,8 @@ export async function openAppRepo(dir: string, opts: { needsHistory: boolean } =
 /**
  * Resolves commit SHAs (full or abbreviated, as written in a stack file or a label) in one git process.
  * Anything that is not 7–64 hex characters is refused without asking git, so a label such as `main`
- * or `HEAD~3` is never taken for a revision.
+ * or `HEAD~3` is never taken for a revision. An abbreviation git cannot tell apart is "ambiguous": for
+ * `SHA^{commit}` cat-file prints only `missing` on stdout and says why on stderr.
  */
 export async function resolveCommits(repo: AppRepo, shas: readonly string[]): Promise<Map<string, Resolution>> {
   const resolutions = new Map<string, Resolution>();
@@ -68,12 +69,18 @@ export async function resolveCommits(repo: AppRepo, shas: readonly string[]): Pr
   const result = await git(repo.dir, ["cat-file", "--batch-check=%(objectname)"], asked.map((sha) => `${sha}^{commit}\n`).join(""));
   if (result.code !== 0) throw unreadable(repo, "cat-file", result);
   const output = result.stdout.split("\n");
+  const ambiguous = ambiguousNames(result.stderr);
   asked.forEach((sha, i) => {
     const line = output[i] ?? "";
     if (fullSha.test(line)) resolutions.set(sha, { found: true, sha: line });
-    else resolutions.set(sha, { found: false, reason: line.endsWith(" ambiguous") ? "ambiguous" : "missing" });
+    else resolutions.set(sha, { found: false, reason: ambiguous.has(sha) || line.endsWith(" ambiguous") ? "ambiguous" : "missing" });
   });
   return resolutions;
+}
+
+/** The abbreviations git's messages call ambiguous: `error: short object ID 5a49 is ambiguous` (`short SHA1` before git 2.21). */
+export function ambiguousNames(stderr: string): Set<string> {
+  return new Set([...stderr.matchAll(/^error: short (?:object ID|SHA1) ([0-9a-f]+) is ambiguous$/gm)].map((match) => match[1]));
 }
 
 /**
@@ -118,6 +125,13 @@ export async function behindHead(
       return [commit, { commits: graph.size - reached.size, touching }];
     }),
   );
+}
+
+/** Whether `commit` (a full SHA the repository has) is HEAD or an ancestor of it: `git merge-base --is-ancestor`. */
+export async function inHeadHistory(repo: AppRepo, commit: string): Promise<boolean> {
+  const result = await git(repo.dir, ["merge-base", "--is-ancestor", commit, repo.head]);
+  if (result.code > 1) throw unreadable(repo, "merge-base", result);
+  return result.code === 0;
 }
 
 /** Each commit in `range` with its parents (`git rev-list --parents`): the commit graph between HEAD and the bottoms. */

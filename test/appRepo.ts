@@ -2,6 +2,7 @@
 // one `git fast-import` stream (fast enough for 10,000 commits), with fixed identities and dates so the
 // same input always gives the same SHAs, and nothing read from the machine's git config.
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -85,4 +86,35 @@ export function buildAppRepo(dir: string, commits: readonly FixtureCommit[]): Re
 /** Runs git in `dir` with the same hermetic environment (for tests that add refs or clone). */
 export function gitIn(dir: string, ...args: string[]): string {
   return execFileSync("git", ["-C", dir, ...args], { env: hermetic, encoding: "utf8" }).trim();
+}
+
+/**
+ * Adds two commits on top of HEAD whose SHAs share their first `digits` hex digits, so that abbreviation
+ * is ambiguous to git. Found by a birthday search over commit messages, hashed here as git hashes a commit
+ * object (tens of thousands of candidates for 7 digits: milliseconds), then written with git itself.
+ * SHA-1 repositories only, as buildAppRepo makes them.
+ */
+export function addCommitsSharingPrefix(dir: string, digits = 7): { prefix: string; shas: [string, string] } {
+  const tree = gitIn(dir, "rev-parse", "HEAD^{tree}");
+  const parent = gitIn(dir, "rev-parse", "HEAD");
+  const commit = (n: number) =>
+    `tree ${tree}\nparent ${parent}\nauthor Fixture <fixture@example.com> 1770000000 +0000\n` +
+    `committer Fixture <fixture@example.com> 1770000000 +0000\n\nsharing a prefix, candidate ${n}\n`;
+  const seen = new Map<string, number>();
+  for (let n = 0; ; n++) {
+    const text = commit(n);
+    const prefix = createHash("sha1").update(`commit ${Buffer.byteLength(text)}\0${text}`).digest("hex").slice(0, digits);
+    const twin = seen.get(prefix);
+    if (twin === undefined) {
+      seen.set(prefix, n);
+      continue;
+    }
+    const shas = [twin, n].map((i, k) => {
+      const sha = execFileSync("git", ["-C", dir, "hash-object", "-t", "commit", "-w", "--stdin"], { env: hermetic, input: commit(i), encoding: "utf8" }).trim();
+      if (!sha.startsWith(prefix)) throw new Error(`addCommitsSharingPrefix: git hashed the commit as ${sha}, not ${prefix}…`);
+      gitIn(dir, "update-ref", `refs/heads/twin-${k + 1}`, sha);
+      return sha;
+    }) as [string, string];
+    return { prefix, shas };
+  }
 }

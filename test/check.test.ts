@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPolicyPack, type PolicyPackSession } from "../lib/analyzer";
@@ -154,6 +154,7 @@ describe("npm run check on a stack with an auth gap", () => {
 
 describe("npm run check as a command", () => {
   const dir = mkdtempSync(join(tmpdir(), "check-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("given --json, when run, then stdout is exactly one JSON document and the exit code is 0", async () => {
     const { code, stdout } = await cli(["--json"]);
@@ -195,6 +196,20 @@ describe("npm run check as a command", () => {
     expect(diagram).toMatch(new RegExp(`^### Call graph of stack \`staging\`: ${callCount} calls, all granted\n\n\`\`\`mermaid\nflowchart LR\n`));
     const [overridden, override] = Object.entries(stagingFile.raw["nba-pipeline:overrides"] as Record<string, { commit: string }>)[0];
     expect(diagram).toContain(`${overridden}<br/><small>function @ ${override.commit}</small>`);
+  });
+
+  it("given npm run from a subdirectory, when --diagram names a relative path, then the diagram is written there", async () => {
+    // A directory of the project's own, so npm finds package.json above it as it does for a person working there.
+    const sub = mkdtempSync(join(repo, ".test-cwd-"));
+    const name = `${basename(sub)}.md`;
+    try {
+      await run("npm", ["run", "check", "--", "--stack", "staging", "--diagram", name], { cwd: sub });
+      expect(readFileSync(join(sub, name), "utf8")).toMatch(/^### Call graph of stack `staging`/);
+      expect(existsSync(join(repo, name))).toBe(false);
+    } finally {
+      rmSync(sub, { recursive: true, force: true });
+      rmSync(join(repo, name), { force: true });
+    }
   });
 
   it.each([

@@ -1,10 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { describe, expect, expectTypeOf, it } from "vitest";
+import { afterAll, describe, expect, expectTypeOf, it } from "vitest";
 import { commitFor, formatProblems, parseConfig, type ConfigProblem, type StackConfig } from "../config";
+import { captureStack } from "../lib/capture";
 import { InputError } from "../lib/cli";
+import { looksLikeSecret } from "../lib/secrets";
 import { loadStackConfig, readStackFile } from "../lib/stackfile";
 import { pipeline } from "../pipeline";
 import { workloadsOf } from "../topology";
@@ -116,7 +118,10 @@ describe("parseConfig", () => {
 
   it("given an unknown key in our namespace, when parsed, then it is rejected; provider keys of gcp: are left to the provider", () => {
     const problems = problemsOf({ ...valid, "nba-pipeline:apiKey": "s3cret", "gcp:impersonateServiceAccount": "deployer@x.iam.gserviceaccount.com" });
-    expect(problems).toEqual([{ path: ["nba-pipeline:apiKey"], message: expect.stringMatching(/^unknown config key; this stack reads gcp:project, /) }]);
+    expect(problems).toEqual([
+      { path: ["nba-pipeline:apiKey"], message: expect.stringMatching(/^unknown config key; this stack reads gcp:project, /) },
+      { path: ["nba-pipeline:apiKey"], message: expect.stringMatching(/^a secret in plain text/) },
+    ]);
   });
 
   it("given several problems, when parsed, then all of them are reported at once", () => {
@@ -143,6 +148,117 @@ describe("parseConfig", () => {
   });
 });
 
+describe("secrets in any namespace", () => {
+  const plain = (key: string) => `a secret in plain text; store it encrypted with \`pulumi config set --secret ${key}\` (the stack file then holds {secure: v1:…}), and rotate it if it was ever committed`;
+
+  it.each([
+    ["gcp:credentials", true],
+    ["gcp:accessToken", true],
+    ["slack:webhookToken", true],
+    ["aws:secretKey", true],
+    ["stripe:apiKey", true],
+    ["stripe:apikey", true],
+    ["db:PRIVATE_KEY", true],
+    ["db:password", true],
+    ["db:passphrase", true],
+    ["oauth:clientSecret", true],
+    ["myapp:key", true],
+    ["gcp:project", false],
+    ["gcp:impersonateServiceAccount", false],
+    ["myapp:tokenUrl", false],
+    ["myapp:publicKey", false],
+    ["myapp:kmsKeyName", false],
+    ["myapp:secretName", false],
+    ["nba-pipeline:deployGroups", false],
+    ["grading-coverage-monitor", false],
+  ])("given the key %s, when judged, then looking like a secret's is %s", (key, secret) => {
+    expect(looksLikeSecret(key)).toBe(secret);
+  });
+
+  it("given secrets of other namespaces in plain text, when parsed, then each is a problem naming its key, nested keys included", () => {
+    const raw = {
+      ...valid,
+      "gcp:credentials": '{"type": "service_account"}',
+      "slack:webhookToken": "xoxb-123",
+      "slack:bot": { name: "pipeline-bot", apiKey: "k-123", scopes: ["chat:write"] },
+      "db:passwords": ["hunter2", { secure: "v1:abc" }],
+    };
+    expect(problemsOf(raw)).toEqual([
+      { path: ["gcp:credentials"], message: plain("gcp:credentials") },
+      { path: ["slack:webhookToken"], message: plain("slack:webhookToken") },
+      { path: ["slack:bot", "apiKey"], message: plain("--path 'slack:bot.apiKey'") },
+      { path: ["db:passwords", 0], message: plain("--path 'db:passwords[0]'") },
+    ]);
+  });
+
+  it("given those secrets as the stack file writes encrypted values, or empty, when parsed, then they pass", () => {
+    const raw = {
+      ...valid,
+      "gcp:credentials": { secure: "v1:AAAA" },
+      "slack:webhookToken": { secure: "v1:BBBB" },
+      "slack:bot": { name: "pipeline-bot", apiKey: { secure: "v1:CCCC" } },
+      "db:passwords": [{ secure: "v1:DDDD" }],
+      "db:token": "",
+      "myapp:tokenUrl": "https://example.com/token",
+    };
+    expect(parseConfig(raw).ok).toBe(true);
+  });
+
+  it("given secrets the engine decrypted (it names their keys to the program), when parsed, then they pass; others do not", () => {
+    const raw = { ...valid, "gcp:credentials": "decrypted", "slack:bot": JSON.parse('{"apiKey": "decrypted"}') as unknown, "slack:webhookToken": "plain" };
+    expect(problemsOf(raw).map((p) => p.path)).toEqual([["gcp:credentials"], ["slack:bot", "apiKey"], ["slack:webhookToken"]]);
+    const saved = process.env.PULUMI_CONFIG_SECRET_KEYS;
+    process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(["gcp:credentials", "slack:bot"]);
+    try {
+      expect(problemsOf(raw).map((p) => p.path)).toEqual([["slack:webhookToken"]]);
+    } finally {
+      if (saved === undefined) delete process.env.PULUMI_CONFIG_SECRET_KEYS;
+      else process.env.PULUMI_CONFIG_SECRET_KEYS = saved;
+    }
+  });
+
+  it("given a stack file with plain secrets, when loaded, then the message names file, line and key of each", () => {
+    const dir = mkdtempSync(join(tmpdir(), "secrets-"));
+    try {
+      const file = join(dir, "Pulumi.prod.yaml");
+      const text = readStackFile("Pulumi.prod.yaml").text;
+      const added = [
+        `  gcp:credentials: '{"type": "service_account"}'`,
+        "  slack:bot:",
+        "    name: pipeline-bot",
+        "    apiKey: k-123",
+        "  slack:webhookToken:",
+        "    secure: v1:AAAA",
+        "  db:passwords:",
+        "    - secure: v1:BBBB",
+        "    - hunter2",
+      ];
+      writeFileSync(file, `${text}${added.join("\n")}\n`);
+      const line = (start: string) => text.split("\n").length + added.findIndex((l) => l.startsWith(start));
+      expect(() => loadStackConfig(file)).toThrow(InputError);
+      expect(() => loadStackConfig(file)).toThrow(
+        [
+          `invalid stack config in ${file} (3 problems):`,
+          `  ${file}:${line("  gcp:credentials")}: gcp:credentials: ${plain("gcp:credentials")}`,
+          `  ${file}:${line("    apiKey")}: slack:bot.apiKey: ${plain("--path 'slack:bot.apiKey'")}`,
+          `  ${file}:${line("    - hunter2")}: db:passwords.1: ${plain("--path 'db:passwords[1]'")}`,
+        ].join("\n"),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("given a plain secret in the config the program gets, when it runs, then it stops before any resource, naming the key", async () => {
+    const { raw } = readStackFile("Pulumi.prod.yaml");
+    await expect(captureStack({ stack: "prod", config: { ...raw, "slack:webhookToken": "xoxb-123" }, preview: true })).rejects.toThrow(
+      `slack:webhookToken: ${plain("slack:webhookToken")}`,
+    );
+    const encrypted = await captureStack({ stack: "prod", config: { ...raw, "slack:webhookToken": { secure: "v1:AAAA" } }, preview: true });
+    expect(encrypted.resources.length).toBeGreaterThan(0);
+  });
+});
+
 describe("commitFor", () => {
   it("given no override, when asked for a workload, then it runs its deploy group's commit", () => {
     const config = parsed(valid);
@@ -158,6 +274,7 @@ describe("commitFor", () => {
 
 describe("loadStackConfig", () => {
   const dir = mkdtempSync(join(tmpdir(), "stackfile-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("given a bad value, when loaded, then the message names the file, line and key", () => {
     const file = join(dir, "Pulumi.bad.yaml");
@@ -179,10 +296,29 @@ describe("loadStackConfig", () => {
     expect(() => loadStackConfig(file)).toThrow(`${file}:${prodFile.lineOf(["nba-pipeline:deployGroups"])}: nba-pipeline:deployGroups.grading: missing;`);
   });
 
-  it("given YAML that does not parse, when loaded, then the message names file and line", () => {
+  /** `line:column` (1-based) of the first `marker` in the line of `text` that contains `needle`. */
+  const at = (text: string, needle: string, marker: string) => {
+    const lines = text.split("\n");
+    const index = lines.findIndex((l) => l.includes(needle));
+    return `${index + 1}:${lines[index].indexOf(marker) + 1}`;
+  };
+  const pipelineLine = `pipeline: ${String((prodFile.raw["nba-pipeline:deployGroups"] as Record<string, string>).pipeline)}`;
+  const channel = (prodFile.raw["nba-pipeline:alertNotificationChannels"] as string[])[0];
+
+  it.each([
+    // The parser notices an unclosed quote or bracket only where the file or the block ends; the message points where it opened.
+    ["an unclosed quote", ["gcp:region: us-west2", "gcp:region: 'us-west2"], ["gcp:region", "'"], "Missing closing 'quote; the ' opened here is never closed"],
+    ["an unclosed flow sequence", [pipelineLine, pipelineLine.replace(": ", ": [")], [pipelineLine.replace(": ", ": ["), "["], "Flow sequence in block collection must be sufficiently indented and end with a ]; the [ opened here is never closed"],
+    ["an unclosed flow map on the last line", [`- ${channel}`, "- {name: x"], ["- {name: x", "{"], "the { opened here is never closed"],
+    ["a duplicate key", ["gcp:region: us-west2", "gcp:region: us-west2\n  gcp:region: us-east1"], ["us-east1", "g"], "Map keys must be unique"],
+    ["a tab as indentation", [`    ${pipelineLine}`, `\t${pipelineLine}`], [`\t${pipelineLine}`, "\t"], "Tabs are not allowed as indentation"],
+  ])("given YAML with %s, when loaded, then the message names the file, line and column of the mistake", (_, [from, to], [needle, marker], message) => {
     const file = join(dir, "Pulumi.broken.yaml");
-    writeFileSync(file, "config:\n  gcp:project: [unclosed\n");
-    expect(() => loadStackConfig(file)).toThrow(new RegExp(`^${file.replace(/[.]/g, "\\.")}:\\d+: not valid YAML`));
+    const text = prodFile.text.replace(from, to);
+    writeFileSync(file, text);
+    expect(() => loadStackConfig(file)).toThrow(InputError);
+    expect(() => loadStackConfig(file)).toThrow(`${file}:${at(text, needle, marker)}: not valid YAML: `);
+    expect(() => loadStackConfig(file)).toThrow(message);
   });
 
   it("given a file that does not exist, when loaded, then the message names it", () => {

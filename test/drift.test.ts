@@ -11,7 +11,7 @@ import { readStackFile } from "../lib/stackfile";
 import { pipeline } from "../pipeline";
 import { workloadsOf } from "../topology";
 import { deployedCommits, drift, failing, formatDrift, main, summary, type DriftReport, type WorkloadDrift } from "../tools/drift";
-import { buildAppRepo } from "./appRepo";
+import { addCommitsSharingPrefix, buildAppRepo } from "./appRepo";
 
 const project = join(__dirname, "..");
 const head = "ede3ab89f0c1d2e3a4b5c6d7e8f9a0b1c2d3e4f5";
@@ -231,6 +231,22 @@ describe("drift on a real app repository", () => {
     expect(s["nba-phase3-analytics-processors"]).toMatchObject({ deployed: null, status: "no commit label" });
     expect(s["nba-phase4-precompute-processors"]).toMatchObject({ deployed: null, status: "not deployed", detail: "no gcp:cloudrunv2/service:Service named nba-phase4-precompute-processors in the state file" });
     expect(s["nba-grading-service"]).toMatchObject({ deployed: shas.docs2, behind: 0, status: "up to date" });
+  });
+
+  test("given a pinned abbreviation two commits share, when measured, then it is an unknown commit asking for more digits", async () => {
+    const twins = join(root, "twins");
+    buildAppRepo(twins, [{ id: "c1", files: ["scrapers/main.py"] }]);
+    const { prefix } = addCommitsSharingPrefix(twins);
+    const { raw } = readStackFile(join(project, "Pulumi.prod.yaml"));
+    const ambiguous = join(root, "Pulumi.ambiguous.yaml");
+    writeFileSync(ambiguous, stringify({ config: { ...raw, "nba-pipeline:deployGroups": Object.fromEntries(pipeline.deployGroups.map((g) => [g, prefix])) } }));
+    const s = byName(await drift({ repo: twins, stackFile: ambiguous, threshold: 3 }));
+    expect(s["nba-scrapers"]).toMatchObject({
+      pinned: prefix,
+      behind: null,
+      status: "unknown commit",
+      detail: `pinned commit "${prefix}" is ambiguous: give more digits (more than one object in the app repository starts with it)`,
+    });
   });
 
   test("given a state file that cannot be read, when measured, then it is an InputError naming the file", async () => {

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { InputError } from "../lib/cli";
-import { behindHead, openAppRepo, resolveCommits, type AppRepo } from "../lib/git";
-import { buildAppRepo, gitIn } from "./appRepo";
+import { ambiguousNames, behindHead, openAppRepo, resolveCommits, type AppRepo } from "../lib/git";
+import { addCommitsSharingPrefix, buildAppRepo, gitIn } from "./appRepo";
 
 let root: string;
 beforeAll(() => {
@@ -57,6 +57,27 @@ describe("a repository git cannot read", () => {
     const failure = await behindHead(repo, [shas.c1], [["a/"]]).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(InputError);
     expect((failure as Error).message).toMatch(new RegExp(`^app repository ${dir}: git (rev-list|log|merge-base) failed: .*${shas.c2}`));
+  });
+});
+
+describe("resolveCommits of an abbreviation git finds ambiguous", () => {
+  test("given two commits sharing their first 7 hex digits, when those 7 are resolved, then the reason is ambiguous; with one more digit each is found", async () => {
+    const dir = join(root, "twins");
+    buildAppRepo(dir, [{ id: "c1", files: ["a.py"] }]);
+    const { prefix, shas } = addCommitsSharingPrefix(dir);
+    const repo = await openAppRepo(dir);
+    const longer = shas.map((sha) => sha.slice(0, 12));
+    const resolved = await resolveCommits(repo, [prefix, ...longer]);
+    expect(Object.fromEntries(resolved)).toEqual({
+      [prefix]: { found: false, reason: "ambiguous" },
+      [longer[0]]: { found: true, sha: shas[0] },
+      [longer[1]]: { found: true, sha: shas[1] },
+    });
+  });
+
+  test("given git's messages, old and new, when read, then the abbreviations called ambiguous are found and the hints ignored", () => {
+    const stderr = ["error: short SHA1 1a2b3c4 is ambiguous", "hint: The candidates are:", "hint:   1a2b3c4d commit 2026-02-01 - x", "error: short object ID 5a49875 is ambiguous", ""].join("\n");
+    expect(ambiguousNames(stderr)).toEqual(new Set(["1a2b3c4", "5a49875"]));
   });
 });
 

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -9,7 +9,7 @@ import { loadStackConfig } from "../lib/stackfile";
 import { pipeline } from "../pipeline";
 import { workloadsOf } from "../topology";
 import { formatRelease, release, type ReleasePlan } from "../tools/release";
-import { buildAppRepo } from "./appRepo";
+import { addCommitsSharingPrefix, buildAppRepo } from "./appRepo";
 
 /** A stack file's text with its deploy groups at known commits: scrapers at 2de48c04, every other at `others`. */
 function withCommits(text: string, others: string): string {
@@ -53,6 +53,31 @@ describe("release", () => {
     expect(plan).toMatchObject({ stack: "prod", group: "pipeline", from: "ede3ab89", to: "1a8bbcb1", written: true, verifiedAs: null, pinnedApart: [] });
     expect(plan.changes.map((c) => [c.name, c.from, c.to])).toEqual(members("pipeline").map((w) => [w.name, "ede3ab89", "1a8bbcb1"]));
     expect(plan.next).toEqual(["pulumi preview --stack prod --policy-pack policies", "pulumi up --stack prod --policy-pack policies"]);
+    expect(plan.ci).toEqual({ checked: true, previewed: true, deployed: true });
+    expect(formatRelease(plan)).toContain(
+      "Next: review with `pulumi preview --stack prod --policy-pack policies`, then deploy with `pulumi up --stack prod --policy-pack policies`;\n" +
+        `or commit ${prod} in a pull request: CI checks it, previews it with the policy pack and deploys it on merge.\n`,
+    );
+  });
+
+  test("given the staging stack, which CI only checks offline, when released, then the next steps say it is deployed by hand", async () => {
+    const plan = await release({ stackFile: staging, group: "pipeline", commit: "1a8bbcb1" });
+    expect(plan.ci).toEqual({ checked: true, previewed: false, deployed: false });
+    expect(plan.next).toEqual(["pulumi preview --stack staging --policy-pack policies", "pulumi up --stack staging --policy-pack policies"]);
+    const text = formatRelease(plan);
+    expect(text).toContain(
+      "Next: review with `pulumi preview --stack staging --policy-pack policies`, then deploy with `pulumi up --stack staging --policy-pack policies`.\n" +
+        `CI does not deploy stack staging: a pull request only checks ${staging} offline (npm run check -- --stack staging); run both yourself.\n`,
+    );
+    expect(text).not.toContain("on merge");
+  });
+
+  test("given a stack CI knows nothing of, when released, then the next steps say CI neither checks nor deploys it", async () => {
+    const dev = join(root, "Pulumi.dev.yaml");
+    copyFileSync(staging, dev);
+    const plan = await release({ stackFile: dev, group: "pipeline", commit: "1a8bbcb1" });
+    expect(plan.ci).toEqual({ checked: false, previewed: false, deployed: false });
+    expect(formatRelease(plan)).toContain("CI does not check or deploy stack dev; run both yourself.\n");
   });
 
   test("given a group with a workload pinned apart, when released, then that workload is reported unchanged with its reason and the long comment lines stay as written", async () => {
@@ -122,6 +147,17 @@ describe("release refuses bad input and leaves the file untouched", () => {
     shas = buildAppRepo(repoDir, [
       { id: "c1", files: ["a.py"] },
       { id: "c2", files: ["a.py"] },
+      { id: "h1", branch: "hotfix", parent: "c1", files: ["a.py"] },
+    ]);
+  });
+
+  test("given a commit the app repository has outside HEAD's history, when released with --repo, then it is written with a warning saying so", async () => {
+    const commit = shas.h1.slice(0, 8);
+    const plan = await release({ stackFile: prod, group: "pipeline", commit, repo: repoDir });
+    expect(plan).toMatchObject({ written: true, verifiedAs: shas.h1 });
+    expect(loadStackConfig(prod).config.deployGroups.pipeline).toBe(commit);
+    expect(plan.warnings).toEqual([
+      `${commit} is not an ancestor of the app repository's HEAD (${shas.c2.slice(0, 8)}): it is on a branch not merged into HEAD, newer than HEAD, or from rewritten history; make sure it is the commit you mean`,
     ]);
   });
 
@@ -144,9 +180,21 @@ describe("release refuses bad input and leaves the file untouched", () => {
     expect(readFileSync(prod, "utf8")).toBe(before);
   });
 
+  test("given an abbreviation two commits of the app repository share, when released with --repo, then it is refused as ambiguous", async () => {
+    const twins = join(root, "twins");
+    buildAppRepo(twins, [{ id: "c1", files: ["a.py"] }]);
+    const { prefix } = addCommitsSharingPrefix(twins);
+    const before = readFileSync(prod, "utf8");
+    await expect(release({ stackFile: prod, group: "pipeline", commit: prefix, repo: twins })).rejects.toThrow(
+      new InputError(`--commit ${prefix}: ambiguous: give more digits (more than one object in the app repository ${twins} starts with ${prefix}); nothing changed`),
+    );
+    expect(readFileSync(prod, "utf8")).toBe(before);
+  });
+
   test("given a commit the app repository has, when released with --repo, then the plan shows the full SHA it was found as", async () => {
     const plan: ReleasePlan = await release({ stackFile: prod, group: "pipeline", commit: shas.c1.slice(0, 8), repo: repoDir });
     expect(plan.verifiedAs).toBe(shas.c1);
+    expect(plan.warnings).toEqual([]);
     expect(formatRelease(plan).split("\n")[0]).toBe(`${prod}: deploy group pipeline ede3ab89 -> ${shas.c1.slice(0, 8)} (found in the app repository as ${shas.c1}).`);
   });
 

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { parse } from "yaml";
+import { ciStacks } from "../tools/release";
 
 const project = join(__dirname, "..");
 const workflowDir = join(project, ".github", "workflows");
@@ -72,11 +73,22 @@ describe("every workflow file, read by GitHub's workflow parser", () => {
   });
 });
 
+describe("the project's .npmrc and CI", () => {
+  test("given .npmrc, when read, then npm is silent, so npm run TOOL -- --json prints the tool's JSON and nothing of npm's", () => {
+    const settings = readFileSync(join(project, ".npmrc"), "utf8").split("\n").filter((line) => line.trim() !== "" && !line.startsWith("#"));
+    expect(settings).toEqual(["loglevel=silent"]);
+  });
+
+  test("given .ci/run, when read, then npm ci asks for npm's warnings and errors", () => {
+    expect(readFileSync(join(project, ".ci", "run"), "utf8")).toMatch(/^npm ci --loglevel=warn /m);
+  });
+});
+
 describe("what the workflows must do", () => {
   test("given the pull request workflow, when read, then it tests, checks prod with its call graph in the job summary, and previews with the policy pack and a PR comment", () => {
     const w = workflow("pull-request.yml");
     expect(Object.keys(w.on)).toEqual(["pull_request"]);
-    expect(runs(w)).toEqual(expect.arrayContaining(["npm ci", "npm test", 'npm run check -- --stack prod --diagram "$RUNNER_TEMP/call-graph.md"']));
+    expect(runs(w)).toEqual(expect.arrayContaining(["npm ci --loglevel=warn", "npm test", 'npm run check -- --stack prod --diagram "$RUNNER_TEMP/call-graph.md"']));
     expect(runs(w).some((r) => r.includes('cat "$RUNNER_TEMP/call-graph.md" >> "$GITHUB_STEP_SUMMARY"'))).toBe(true);
     const [preview] = using(w, "pulumi/actions");
     expect(preview.with).toMatchObject({ command: "preview", "stack-name": "prod", policyPacks: "policies", "comment-on-pr": true });
@@ -104,7 +116,7 @@ describe("what the workflows must do", () => {
     const [preview] = using(w, "pulumi/actions");
     expect(preview.with).toMatchObject({ command: "preview", "stack-name": "prod", policyPacks: "policies", refresh: true, "expect-no-changes": true });
     expect(runs(w)).toEqual([
-      "npm ci",
+      "npm ci --loglevel=warn",
       'pulumi stack export --stack prod --file "$RUNNER_TEMP/state.json"',
       'npm run audit -- --state "$RUNNER_TEMP/state.json" | tee -a "$GITHUB_STEP_SUMMARY"',
       'npm run drift -- --repo app-repo --state "$RUNNER_TEMP/state.json" --threshold 3 --fail | tee -a "$GITHUB_STEP_SUMMARY"',
@@ -119,12 +131,30 @@ describe("what the workflows must do", () => {
     expect(w.concurrency?.group).not.toBe(workflow("deploy.yml").concurrency?.group);
   });
 
+  test("given the workflows, when read, then what they do with each stack is what release tells the operator CI does", () => {
+    const pr = workflow("pull-request.yml");
+    const checked = runs(pr).flatMap((r) => [...r.matchAll(/npm run check(?: -- (.*))?$/gm)].map((m) => /--stack (\S+)/.exec(m[1] ?? "")?.[1] ?? "prod"));
+    const previewed = using(pr, "pulumi/actions").filter((s) => s.with?.command === "preview").map((s) => String(s.with?.["stack-name"]));
+    const deploy = workflow("deploy.yml");
+    expect(deploy.on.push).toEqual({ branches: ["main"] });
+    const deployed = using(deploy, "pulumi/actions").filter((s) => s.with?.command === "up").map((s) => String(s.with?.["stack-name"]));
+    const stacks = [...new Set([...checked, ...previewed, ...deployed, ...Object.keys(ciStacks)])].sort();
+    const actual = Object.fromEntries(stacks.map((stack) => [stack, { checked: checked.includes(stack), previewed: previewed.includes(stack), deployed: deployed.includes(stack) }]));
+    expect(actual).toEqual(ciStacks);
+  });
+
   test.each(files)("given %s, when read, then every action is pinned to a release and every npm script it runs exists", (file) => {
     const w = workflow(file);
     for (const s of steps(w)) if (s.uses) expect(s.uses).toMatch(/^[\w.-]+\/[\w.-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})$/);
     const scripts = runs(w).flatMap((r) => [...r.matchAll(/npm (?:run (\S+)|(test))/g)].map((m) => m[1] ?? m[2]));
     expect(scripts.length).toBeGreaterThan(0);
     for (const script of scripts) expect(Object.keys(packageJson.scripts)).toContain(script);
+  });
+
+  test.each(files)("given %s, when read, then npm ci asks for npm's warnings and errors, which the project's .npmrc silences", (file) => {
+    const installs = runs(workflow(file)).filter((r) => /^npm (ci|install)\b/.test(r));
+    expect(installs.length).toBeGreaterThan(0);
+    for (const install of installs) expect(install).toBe("npm ci --loglevel=warn");
   });
 
   test.each(files)("given %s, when read, then permissions are read-only by default and only jobs that sign in to Google get an OIDC token", (file) => {

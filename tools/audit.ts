@@ -2,7 +2,7 @@
 // deployed, as `pulumi policy analyze` does for existing state. FILE is the JSON of `pulumi stack export`
 // (deployment version 3) or a file backend's checkpoint. Exit 0: no mandatory violation; 1: some; 2: the
 // state or policy config cannot be read.
-import { exitCodes, InputError, parseToolArgs, runTool } from "../lib/cli";
+import { exitCodes, InputError, parseToolArgs, runTool, userPath } from "../lib/cli";
 import { readPolicyConfig, startPolicyPack, type Violation } from "../lib/analyzer";
 import type { EngineResource } from "../lib/resources";
 import { readStateExport } from "../lib/stateExport";
@@ -80,7 +80,8 @@ export async function main(argv: readonly string[], stdout: NodeJS.WritableStrea
   if (args.state === undefined) {
     throw new InputError(`--state FILE is required: the output of \`pulumi stack export\`\n${usage}`);
   }
-  const report = await runAudit({ state: args.state, ...(args["policy-config"] === undefined ? {} : { policyConfig: args["policy-config"] }) });
+  const policyConfig = userPath(args["policy-config"]);
+  const report = await runAudit({ state: userPath(args.state), ...(policyConfig === undefined ? {} : { policyConfig }) });
   stdout.write(args.json ? `${JSON.stringify(auditJson(report), null, 2)}\n` : formatAudit(report));
   return mandatoryCount(report.violations) > 0 ? exitCodes.findings : exitCodes.ok;
 }

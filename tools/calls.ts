@@ -4,7 +4,7 @@
 // so the next one is stopped in the pull request that writes it. Calls to or from what pipeline.ts leaves
 // out on purpose (MLB, retired workloads; each with its reason) are shown and never fail.
 import { holdAgainst, nbaConventions, scanAppRepo, type AppConventions, type CallRow } from "../lib/appcalls";
-import { exitCodes, InputError, parseToolArgs, runTool } from "../lib/cli";
+import { exitCodes, InputError, parseToolArgs, runTool, userPath } from "../lib/cli";
 import { openAppRepo } from "../lib/git";
 import { pipeline } from "../pipeline";
 import { validateTopology, type Topology } from "../topology";
@@ -55,7 +55,7 @@ export function callsJson(report: CallsReport) {
 export async function main(argv: readonly string[], stdout: NodeJS.WritableStream = process.stdout): Promise<number> {
   const args = parseToolArgs(argv, { repo: { type: "string" }, json: { type: "boolean", default: false }, fail: { type: "boolean", default: false } }, usage);
   if (args.repo === undefined) throw new InputError(`--repo APP_REPO is required: the app repository's directory (a clone; bare is fine)\n${usage}`);
-  const report = await findCalls(args.repo);
+  const report = await findCalls(userPath(args.repo));
   stdout.write(args.json ? `${JSON.stringify(callsJson(report), null, 2)}\n` : formatCalls(report));
   return args.fail && undeclared(report).length > 0 ? exitCodes.findings : exitCodes.ok;
 }

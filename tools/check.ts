@@ -3,7 +3,7 @@
 // the policy pack over the engine's own protocol, and reports resources by phase, the call graph and the
 // verdicts. Usage: npm run check [-- --stack prod] [--update] [--json] [--diagram FILE] [--policy-config FILE]
 import { writeFileSync } from "node:fs";
-import { InputError, exitCodes, parseToolArgs, runTool } from "../lib/cli";
+import { InputError, exitCodes, parseToolArgs, runTool, userPath } from "../lib/cli";
 import { loadStackConfig, projectName, stackFilePath } from "../lib/stackfile";
 import { readPolicyConfig, startPolicyPack, toPlainResources, type PolicyPackSession } from "../lib/analyzer";
 import type { EngineResource } from "../lib/resources";
@@ -156,8 +156,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     usage,
   );
   if (args.preview && args.update) throw new InputError(`--preview and --update exclude each other\n${usage}`);
-  const result = await runCheck({ stack: args.stack, stackFile: stackFilePath(args.stack), preview: !args.update, policyConfigPath: args["policy-config"] });
-  if (args.diagram !== undefined) writeDiagram(args.diagram, formatDiagram(result));
+  const result = await runCheck({ stack: args.stack, stackFile: stackFilePath(args.stack), preview: !args.update, policyConfigPath: userPath(args["policy-config"]) });
+  if (args.diagram !== undefined) writeDiagram(userPath(args.diagram), formatDiagram(result));
   process.stdout.write(args.json ? `${JSON.stringify(checkJson(result), null, 2)}\n` : formatCheck(result));
   return exitCodeFor(result);
 }

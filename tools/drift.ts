@@ -4,7 +4,7 @@
 // of those touch the workload's own source paths ("1,300 commits, or 10 real changes?").
 import { basename } from "node:path";
 import { commitFor, type StackConfig } from "../config";
-import { exitCodes, InputError, parseToolArgs, runTool } from "../lib/cli";
+import { exitCodes, InputError, parseToolArgs, runTool, userPath } from "../lib/cli";
 import { behindHead, openAppRepo, resolveCommits, type AppRepo, type Resolution } from "../lib/git";
 import type { EngineResource } from "../lib/resources";
 import { loadStackConfig, stackFilePath } from "../lib/stackfile";
@@ -155,7 +155,7 @@ export async function measureDrift(
     if (!resolution?.found) {
       const why = {
         missing: "is not in the app repository",
-        ambiguous: "is ambiguous in the app repository (give more hex digits)",
+        ambiguous: "is ambiguous: give more digits (more than one object in the app repository starts with it)",
         "not a commit SHA": "is not a commit SHA",
       }[resolution?.reason ?? "missing"];
       return unmeasured("unknown commit", `${which} commit ${JSON.stringify(commit)} ${why}`);
@@ -248,9 +248,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (args.repo === undefined) throw new InputError(`--repo is required\n${usage}`);
   if (!/^[0-9]+$/.test(args.threshold)) throw new InputError(`--threshold: expected a whole number of commits, got ${JSON.stringify(args.threshold)}`);
   const report = await drift({
-    repo: args.repo,
+    repo: userPath(args.repo),
     stackFile: stackFilePath(args.stack),
-    stateFile: args.state,
+    stateFile: userPath(args.state),
     threshold: Number(args.threshold),
   });
   process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatDrift(report));

@@ -5,8 +5,8 @@ import { renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isScalar, parse, Scalar } from "yaml";
 import { commitFor, commitFormat, commitPattern, parseConfig, type StackConfig } from "../config";
-import { exitCodes, InputError, parseToolArgs, runTool } from "../lib/cli";
-import { openAppRepo, resolveCommits } from "../lib/git";
+import { exitCodes, InputError, parseToolArgs, runTool, userPath } from "../lib/cli";
+import { inHeadHistory, openAppRepo, resolveCommits } from "../lib/git";
 import { loadStackConfig, stackFilePath } from "../lib/stackfile";
 import { pipeline } from "../pipeline";
 import { workloadsOf, type Workload } from "../topology";
@@ -34,17 +34,37 @@ export interface ReleasePlan {
   readonly to: string;
   /** The full SHA found in the app repository; null when no repository was given to check. */
   readonly verifiedAs: string | null;
+  /** What the release went ahead despite, such as a commit outside the app repository's HEAD history; printed on stderr. */
+  readonly warnings: readonly string[];
   /** False when the group already runs that commit: the file was left alone. */
   readonly written: boolean;
   /** The group's services and functions that will run the new commit. */
   readonly changes: readonly (WorkloadRef & { readonly from: string; readonly to: string })[];
   /** The group's services and functions pinned apart by an override: unchanged. */
   readonly pinnedApart: readonly (WorkloadRef & { readonly commit: string; readonly reason: string })[];
-  /** What to run next, in order. */
+  /** What to run next, in order: preview, then up. */
   readonly next: readonly string[];
+  /** What CI does with this stack's file once it is committed. */
+  readonly ci: StackCi;
 }
 
 const groupsKey = "nba-pipeline:deployGroups";
+
+/** What CI does with a stack's file. */
+export interface StackCi {
+  /** A pull request runs `npm run check -- --stack NAME`. */
+  readonly checked: boolean;
+  /** A pull request runs `pulumi preview` of the stack with the policy pack. */
+  readonly previewed: boolean;
+  /** A merge to main runs `pulumi up` of the stack. */
+  readonly deployed: boolean;
+}
+
+/** What .github/workflows does with each stack (test/workflows.test.ts holds the two together); any other stack: nothing. */
+export const ciStacks: Readonly<Record<string, StackCi>> = {
+  prod: { checked: true, previewed: true, deployed: true },
+  staging: { checked: true, previewed: false, deployed: false },
+};
 
 /** Validates everything, then rewrites the one value and replaces the file atomically. A refusal leaves the file untouched. */
 export async function release(options: ReleaseOptions): Promise<ReleasePlan> {
@@ -56,14 +76,25 @@ export async function release(options: ReleaseOptions): Promise<ReleasePlan> {
   const { file, config } = loadStackConfig(options.stackFile);
 
   let verifiedAs: string | null = null;
+  const warnings: string[] = [];
   if (options.repo !== undefined) {
     const repo = await openAppRepo(options.repo);
     const resolution = (await resolveCommits(repo, [options.commit])).get(options.commit);
     if (!resolution?.found) {
-      const why = resolution?.reason === "ambiguous" ? "ambiguous in" : "not in";
-      throw new InputError(`--commit ${options.commit}: ${why} the app repository ${options.repo}; nothing changed`);
+      const why =
+        resolution?.reason === "ambiguous"
+          ? `ambiguous: give more digits (more than one object in the app repository ${options.repo} starts with ${options.commit})`
+          : `not in the app repository ${options.repo}`;
+      throw new InputError(`--commit ${options.commit}: ${why}; nothing changed`);
     }
     verifiedAs = resolution.sha;
+    // Allowed (a hotfix branch, a commit from before a force-push), but rarely meant: a release or rollback is normally of main's history.
+    if (!(await inHeadHistory(repo, resolution.sha))) {
+      warnings.push(
+        `${options.commit} is not an ancestor of the app repository's HEAD (${repo.head.slice(0, 8)}): it is on a branch not merged into HEAD, ` +
+          "newer than HEAD, or from rewritten history; make sure it is the commit you mean",
+      );
+    }
   }
 
   const from = config.deployGroups[group];
@@ -85,6 +116,7 @@ export async function release(options: ReleaseOptions): Promise<ReleasePlan> {
     from,
     to: options.commit,
     verifiedAs,
+    warnings,
     written,
     ...groupWorkloads(config, group, options.commit),
     next: written
@@ -93,6 +125,7 @@ export async function release(options: ReleaseOptions): Promise<ReleasePlan> {
           `pulumi up --stack ${stack} --policy-pack policies`,
         ]
       : [],
+    ci: ciStacks[stack] ?? { checked: false, previewed: false, deployed: false },
   };
 }
 
@@ -153,13 +186,27 @@ export function formatRelease(plan: ReleasePlan): string {
     lines.push("", "Pinned apart by an override, unchanged:");
     lines.push(...plan.pinnedApart.map((p) => `  phase ${p.phase}  ${p.name.padEnd(width)}  ${p.kind.padEnd(8)}  ${p.commit}: ${p.reason}`));
   }
-  lines.push(
-    "",
-    `Next: review with \`${plan.next[0]}\`, then deploy with \`${plan.next[1]}\`;`,
-    `or commit ${plan.stackFile} in a pull request: CI previews it with the policy pack and deploys it on merge.`,
-    "",
-  );
+  lines.push("", ...nextSteps(plan), "");
   return lines.join("\n");
+}
+
+/** What to run next, and what CI will do instead or as well: only what the workflows really do for this stack. */
+function nextSteps(plan: ReleasePlan): string[] {
+  const [preview, up] = plan.next;
+  const { checked, previewed, deployed } = plan.ci;
+  if (deployed) {
+    const ciDoes = [...(checked ? ["checks it"] : []), ...(previewed ? ["previews it with the policy pack"] : []), "deploys it on merge"];
+    return [`Next: review with \`${preview}\`, then deploy with \`${up}\`;`, `or commit ${plan.stackFile} in a pull request: CI ${listed(ciDoes)}.`];
+  }
+  const ciDoes = checked
+    ? `CI does not deploy stack ${plan.stack}: a pull request only checks ${plan.stackFile} offline (npm run check -- --stack ${plan.stack}); run both yourself.`
+    : `CI does not check or deploy stack ${plan.stack}; run both yourself.`;
+  return [`Next: review with \`${preview}\`, then deploy with \`${up}\`.`, ciDoes];
+}
+
+/** "a", "a and b", "a, b and c". */
+function listed(items: readonly string[]): string {
+  return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
 
 const usage = `usage: npm run release -- --group GROUP --commit SHA [--repo APP_REPO] [--stack prod] [--json]
@@ -186,9 +233,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     stackFile: stackFilePath(args.stack),
     group: args.group,
     commit: args.commit,
-    repo: args.repo,
+    repo: userPath(args.repo),
   });
   if (plan.verifiedAs === null) process.stderr.write(`note: no --repo given, so ${plan.to} was not checked against the app repository\n`);
+  for (const warning of plan.warnings) process.stderr.write(`warning: ${warning}\n`);
   process.stdout.write(args.json ? `${JSON.stringify(plan, null, 2)}\n` : formatRelease(plan));
   return exitCodes.ok;
 }
