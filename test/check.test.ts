@@ -8,6 +8,7 @@ import { startPolicyPack, type PolicyPackSession } from "../lib/analyzer";
 import { captureStack } from "../lib/capture";
 import { InputError } from "../lib/cli";
 import { readStackFile } from "../lib/stackfile";
+import { dataGrantsFor } from "../components/access";
 import { pipeline } from "../pipeline";
 import { workloadsOf } from "../topology";
 import { checkJson, exitCodeFor, judge, main, runCheck } from "../tools/check";
@@ -93,6 +94,24 @@ describe("npm run check on the prod stack", () => {
     expect(call?.identity).toBe("serviceAccount:phase4-to-phase5-orchestrator@nba-props-platform.iam.gserviceaccount.com");
   });
 
+  it("given the update result, when its data access is listed, then each workload's own account has exactly the roles pipeline.ts lists for its code, and the text shows them", () => {
+    const project = String(prodFile.raw["gcp:project"]);
+    const listed = (name: string) =>
+      checkJson(update)
+        .dataAccess.filter((r) => r.workload === name)
+        .map((r) => `${r.role} on ${r.on}`)
+        .sort();
+    for (const w of workloadsOf(pipeline)) {
+      const expected = [
+        ...dataGrantsFor(w.access, (w.secrets ?? []).map((s) => s.secret)).map((g) => `${g.role} on ${g.on.kind} ${g.on.kind === "project" ? project : g.on.name}`),
+        ...(w.publishes ?? []).map((p) => `roles/pubsub.publisher on topic ${p.topic}`),
+      ].sort();
+      expect(listed(w.name), w.name).toEqual(expected);
+    }
+    expect(formatCheck(update)).toMatch(/\nData access: \d+ grants to \d+ workloads' own accounts, each on what its code reads or writes\n/);
+    expect(formatCheck(update)).toMatch(/\n {2}nba-phase3-analytics-processors +[^\n]*bigquery\.dataEditor: [^\n]*nba_analytics/);
+  });
+
   it("given the result, when formatted, then the reviewer sees each phase, the calls and a pass", () => {
     const text = formatCheck(preview);
     expect(text).toMatch(/^Stack prod \(preview: new resources' outputs unknown\), \d+ resources\n/);
@@ -160,7 +179,7 @@ describe("npm run check as a command", () => {
     const { code, stdout } = await cli(["--json"]);
     expect(code).toBe(0);
     const doc = JSON.parse(stdout);
-    expect(Object.keys(doc)).toEqual(["stack", "mode", "resourceCount", "services", "functions", "calls", "violations"]);
+    expect(Object.keys(doc)).toEqual(["stack", "mode", "resourceCount", "services", "functions", "calls", "dataAccess", "violations"]);
     expect(doc.stack).toBe("prod");
     expect(doc.mode).toBe("preview");
   });

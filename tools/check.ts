@@ -7,10 +7,10 @@ import { InputError, exitCodes, parseToolArgs, runTool, userPath } from "../lib/
 import { loadStackConfig, projectName, stackFilePath } from "../lib/stackfile";
 import { readPolicyConfig, startPolicyPack, toPlainResources, type PolicyPackSession } from "../lib/analyzer";
 import type { EngineResource } from "../lib/resources";
-import { buildCallGraph, types } from "../policies/callgraph";
+import { buildCallGraph, isUnknown, types } from "../policies/callgraph";
 import { commitOf } from "../policies/labels";
 import { pipeline } from "../pipeline";
-import { formatCheck, formatDiagram, mandatoryCount, sortViolations, type CheckResult, type PhaseRow, type WorkloadRow } from "./report";
+import { formatCheck, formatDiagram, mandatoryCount, sortViolations, type CheckResult, type DataAccessRow, type PhaseRow, type WorkloadRow } from "./report";
 
 const usage = "usage: npm run check [-- --stack NAME] [--preview | --update] [--json] [--diagram FILE] [--policy-config FILE]";
 
@@ -65,9 +65,42 @@ export async function judge(
     phases: phaseRows(resources, phaseOfUrn),
     stackWide: resources.filter((r) => r.custom && !phaseOfUrn.has(r.urn)).map((r) => r.name),
     calls: graph.calls,
+    dataAccess: dataAccessOf(resources),
     violations: sortViolations(violations),
     phaseOfUrn,
   };
+}
+
+/** What each kind of data grant the program makes is on, from its inputs. */
+const dataGrantTargets: Readonly<Record<string, { readonly kind: string; readonly property: string }>> = {
+  "gcp:bigquery/datasetIamMember:DatasetIamMember": { kind: "dataset", property: "datasetId" },
+  "gcp:storage/bucketIAMMember:BucketIAMMember": { kind: "bucket", property: "bucket" },
+  "gcp:secretmanager/secretIamMember:SecretIamMember": { kind: "secret", property: "secretId" },
+  "gcp:pubsub/topicIAMMember:TopicIAMMember": { kind: "topic", property: "topic" },
+  "gcp:projects/iAMMember:IAMMember": { kind: "project", property: "project" },
+};
+const workloadTypes = new Set(["nba:pipeline:Service", "nba:pipeline:OrchestratorFunction"]);
+
+/**
+ * Every grant a workload's account gets besides run.invoker, found in what the engine receives: the IAM
+ * members whose nearest workload component is that workload's. A value not known in preview (a topic's
+ * name) is read from the resource it came from.
+ */
+function dataAccessOf(resources: readonly EngineResource[]): DataAccessRow[] {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const rows: DataAccessRow[] = [];
+  for (const r of resources) {
+    const target = dataGrantTargets[r.type];
+    if (!target) continue;
+    let owner = r.parent ? byUrn.get(r.parent) : undefined;
+    while (owner && !workloadTypes.has(owner.type)) owner = owner.parent ? byUrn.get(owner.parent) : undefined;
+    if (!owner) continue;
+    const value = r.inputs[target.property];
+    const from = (r.propertyDependencies[target.property] ?? []).map((urn) => byUrn.get(urn)?.inputs.name).find((name) => typeof name === "string");
+    const name = typeof value === "string" && !isUnknown(value) ? value : String(from ?? "(not known until deploy)");
+    rows.push({ workload: owner.name, role: String(r.inputs.role), on: `${target.kind} ${name}` });
+  }
+  return rows;
 }
 
 /** 1 when `pulumi preview --policy-pack policies` would fail. */
@@ -138,6 +171,7 @@ export function checkJson(result: CheckResult) {
       .filter((w) => w.kind === "function")
       .map((w) => ({ name: w.name, phase: w.phase, deployGroup: w.deployGroup, commit: w.commit, source: w.artifact })),
     calls: result.calls.map((c) => ({ caller: c.caller, callee: c.callee, identity: c.identity, via: c.via, granted: c.granted, ...(c.granted ? {} : { fix: c.fix }) })),
+    dataAccess: result.dataAccess,
     violations: result.violations.map((v) => ({ policyName: v.policyName, enforcementLevel: v.enforcementLevel, urn: v.urn, message: v.message })),
   };
 }

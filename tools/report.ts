@@ -22,6 +22,14 @@ export interface PhaseRow {
   readonly workloads: readonly WorkloadRow[];
 }
 
+/** A role a workload's own account is granted on its data (a dataset, bucket, secret, topic or the project). */
+export interface DataAccessRow {
+  readonly workload: string;
+  readonly role: string;
+  /** `dataset nba_raw`, `bucket nba-scraped-data`, `secret slack-webhook-url`, `topic …`, `project …`. */
+  readonly on: string;
+}
+
 export interface CheckResult {
   readonly stack: string;
   readonly mode: "preview" | "update";
@@ -30,6 +38,8 @@ export interface CheckResult {
   /** Names of the resources that belong to no phase: handover topics, the functions' builder, the alert. */
   readonly stackWide: readonly string[];
   readonly calls: readonly Call[];
+  /** Every grant besides run.invoker that the workloads' own accounts get. */
+  readonly dataAccess: readonly DataAccessRow[];
   readonly violations: readonly Violation[];
   /** The phase of each resource URN that belongs to one, for placing callers in the diagram. */
   readonly phaseOfUrn: ReadonlyMap<string, string>;
@@ -94,6 +104,8 @@ export function formatCheck(result: CheckResult): string {
     if (!c.granted) out.push(`      fix: ${c.fix}`);
   }
   out.push("");
+  out.push(...formatDataAccess(result.dataAccess));
+  out.push("");
   const violations = sortViolations(result.violations);
   const mandatory = mandatoryCount(violations);
   if (violations.length === 0) {
@@ -106,6 +118,22 @@ export function formatCheck(result: CheckResult): string {
   out.push("");
   out.push(mandatory === 0 ? "PASS: pulumi preview --policy-pack policies would succeed" : `FAIL: pulumi preview --policy-pack policies would fail (${mandatory} mandatory violation${mandatory === 1 ? "" : "s"})`);
   return `${out.join("\n")}\n`;
+}
+
+/** One line per workload: each role (without `roles/`) and what it is on, `project` roles bare. */
+function formatDataAccess(rows: readonly DataAccessRow[]): string[] {
+  const byWorkload = new Map<string, Map<string, string[]>>();
+  for (const r of rows) {
+    const roles = byWorkload.get(r.workload) ?? new Map<string, string[]>();
+    const role = r.role.replace(/^roles\//, "");
+    roles.set(role, [...(roles.get(role) ?? []), ...(r.on.startsWith("project ") ? [] : [r.on.slice(r.on.indexOf(" ") + 1)])]);
+    byWorkload.set(r.workload, roles);
+  }
+  const width = Math.max(0, ...[...byWorkload.keys()].map((w) => w.length));
+  return [
+    `Data access: ${rows.length} grants to ${byWorkload.size} workloads' own accounts, each on what its code reads or writes`,
+    ...[...byWorkload].sort(([a], [b]) => a.localeCompare(b)).map(([workload, roles]) => `  ${workload.padEnd(width)}  ${[...roles].map(([role, on]) => (on.length === 0 ? role : `${role}: ${on.join(", ")}`)).join("; ")}`),
+  ];
 }
 
 /**
