@@ -90,20 +90,29 @@ describe("what the workflows must do", () => {
     expect(Object.keys(w.on)).toEqual(["pull_request"]);
     expect(runs(w)).toEqual(expect.arrayContaining(["npm ci --loglevel=warn", "npm test", 'npm run check -- --stack prod --diagram "$RUNNER_TEMP/call-graph.md"']));
     expect(runs(w).some((r) => r.includes('cat "$RUNNER_TEMP/call-graph.md" >> "$GITHUB_STEP_SUMMARY"'))).toBe(true);
+    // With an app repository configured, a call the app makes that pipeline.ts does not declare fails the PR.
+    const calls = steps(w).find((s) => s.run?.startsWith("npm run calls"));
+    expect(calls).toMatchObject({ run: 'npm run calls -- --repo app-repo --fail | tee -a "$GITHUB_STEP_SUMMARY"', if: "${{ vars.APP_REPOSITORY != '' }}" });
     const [preview] = using(w, "pulumi/actions");
     expect(preview.with).toMatchObject({ command: "preview", "stack-name": "prod", policyPacks: "policies", "comment-on-pr": true });
     expect(w.jobs.preview.needs).toBe("test");
     expect(w.jobs.preview.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
   });
 
-  test("given the deploy workflow, when read, then main runs pulumi up with the policy pack, one update at a time never cancelled, then drift", () => {
+  test("given the deploy workflow, when read, then main previews with the policy pack and only then runs pulumi up with it, one update at a time never cancelled, then drift", () => {
     const w = workflow("deploy.yml");
     expect(w.on.push).toEqual({ branches: ["main"] });
     expect(w.concurrency).toEqual({ group: "pulumi-prod", "cancel-in-progress": false });
     const deploy = w.jobs.deploy;
     expect(deploy.needs).toBe("test");
-    const up = deploy.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
-    expect(deploy.steps[up].with).toMatchObject({ command: "up", "stack-name": "prod", policyPacks: "policies" });
+    // up runs stack policies only after applying every change (--skip-preview): the preview before it is the gate.
+    const pulumi = deploy.steps.flatMap((s, i) => (s.uses?.startsWith("pulumi/actions@") ? [{ i, s }] : []));
+    expect(pulumi.map(({ s }) => s.with)).toEqual([
+      expect.objectContaining({ command: "preview", "stack-name": "prod", policyPacks: "policies" }),
+      expect.objectContaining({ command: "up", "stack-name": "prod", policyPacks: "policies" }),
+    ]);
+    expect(pulumi.every(({ s }) => s.if === undefined)).toBe(true);
+    const up = pulumi[1].i;
     const drift = deploy.steps.findIndex((s) => s.run?.startsWith("npm run drift -- --repo app-repo --state"));
     expect(drift).toBeGreaterThan(up);
   });
@@ -118,15 +127,13 @@ describe("what the workflows must do", () => {
     expect(runs(w)).toEqual([
       "npm ci --loglevel=warn",
       'pulumi stack export --stack prod --file "$RUNNER_TEMP/state.json"',
+      "pulumi policy analyze --policy-pack policies --stack prod",
       'npm run audit -- --state "$RUNNER_TEMP/state.json" | tee -a "$GITHUB_STEP_SUMMARY"',
       'npm run drift -- --repo app-repo --state "$RUNNER_TEMP/state.json" --threshold 3 --fail | tee -a "$GITHUB_STEP_SUMMARY"',
+      'npm run calls -- --repo app-repo --fail | tee -a "$GITHUB_STEP_SUMMARY"',
     ]);
     // Each check reports even when an earlier one failed.
-    expect(w.jobs.audit.steps.filter((s) => s.run?.startsWith("npm run") || s.run?.startsWith("pulumi")).map((s) => s.if)).toEqual([
-      "${{ !cancelled() }}",
-      "${{ !cancelled() }}",
-      "${{ !cancelled() }}",
-    ]);
+    expect(w.jobs.audit.steps.filter((s) => s.run?.startsWith("npm run") || s.run?.startsWith("pulumi")).map((s) => s.if)).toEqual(Array(5).fill("${{ !cancelled() }}"));
     // Never in the deploy's concurrency group: a scheduled run would replace a waiting deploy.
     expect(w.concurrency?.group).not.toBe(workflow("deploy.yml").concurrency?.group);
   });
