@@ -1,6 +1,7 @@
 // npm run bench: every performance figure the issues ask for, one section after another (not in
 // parallel: each would slow the others on a 2-core machine). `--only NAME` runs some of them.
 import { exitCodes, InputError, parseToolArgs, runTool } from "../lib/cli";
+import { benchCalls } from "./calls";
 import { benchCheck } from "./check";
 import { benchDrift } from "./drift";
 import { benchPolicies } from "./policies";
@@ -12,6 +13,7 @@ export const benches: Readonly<Record<string, () => Promise<void>>> = {
   policies: benchPolicies,
   check: benchCheck,
   drift: benchDrift,
+  calls: benchCalls,
 };
 
 const usage = `usage: npm run bench [-- --only NAME[,NAME…]]
@@ -19,7 +21,8 @@ const usage = `usage: npm run bench [-- --only NAME[,NAME…]]
             stack     the prod program's mock run, update and preview
             policies  policy pack start-up and AnalyzeStack at 1,000 and 10,000 resources
             check     npm run check end to end against its floor
-            drift     drift over a generated app repository of 10,000 commits`;
+            drift     drift over a generated app repository of 10,000 commits
+            calls     npm run calls over a generated app repository of the app's size (APP_REPO: also a real clone)`;
 
 export async function main(argv: readonly string[], all: Readonly<Record<string, () => Promise<void>>> = benches): Promise<number> {
   const args = parseToolArgs(argv, { only: { type: "string", multiple: true } }, usage);
