@@ -65,7 +65,8 @@ export interface PlanOptions {
   /**
    * What GCP puts in computed fields the program left unset, after `up` (nested objects hold only their
    * computed fields). Ignored in preview, where every such field is unknown. A value for a field the
-   * provider does not compute is a mistake in the caller and throws.
+   * provider does not compute is a mistake in the caller and throws; for a type of another provider, the
+   * fields given here are taken as the ones it computes.
    */
   readonly values?: Record<string, unknown>;
   /**
@@ -77,8 +78,10 @@ export interface PlanOptions {
 
 /** The state of a new resource as the engine records it: the checked inputs plus the provider's computed fields. */
 export function plannedState(type: string, inputs: Record<string, unknown>, options: PlanOptions): Record<string, unknown> {
-  const fields = computedFields(type);
   const given = options.values ?? {};
+  const known = computedTable().resources[type];
+  // A type the table does not know (another provider's) computes what the caller says it does.
+  const fields = known ?? Object.fromEntries(Object.keys(given).map((field): [string, ComputedField] => [field, 1]));
   for (const field of notComputed(given, fields)) throw new Error(`${type}: ${field} is not a field the provider computes (lib/computed-fields.json)`);
   const { project, region } = options.provider ?? {};
   const defaults = { project, region, location: region };

@@ -48,6 +48,12 @@ export interface Runtime {
   readonly identity: string;
   /** Runs as the project's default compute or App Engine account. */
   readonly isDefaultAccount: boolean;
+  /**
+   * Its account is not known until deploy and comes from no account in this stack, where GCP runs it as the
+   * default compute account when none is set: what a preview shows for a workload or event trigger that
+   * sets no account, since the provider computes that field.
+   */
+  readonly mayBeDefaultAccount: boolean;
 }
 
 /** One member of one roles/run.invoker grant, in every form the graph reads. */
@@ -676,8 +682,14 @@ function oidcIdentity(r: PlainResource, key: "pushConfig" | "httpTarget", index:
 function findCalls(resources: readonly PlainResource[], index: Index, options: CallGraphOptions): { calls: FoundCall[]; runtimes: Runtime[] } {
   const calls: FoundCall[] = [];
   const runtimes: Runtime[] = [];
-  const addRuntime = (r: PlainResource, who: string, identity: Identity) =>
-    runtimes.push({ urn: r.urn, who, identity: identity.description, isDefaultAccount: identity.isDefaultAccount });
+  const addRuntime = (r: PlainResource, who: string, identity: Identity, defaultsToCompute = false) =>
+    runtimes.push({
+      urn: r.urn,
+      who,
+      identity: identity.description,
+      isDefaultAccount: identity.isDefaultAccount,
+      mayBeDefaultAccount: defaultsToCompute && identity.kind === "unidentified",
+    });
   const addCalls = (r: PlainResource, caller: string, callees: readonly Workload[], via: string, identityFor: (callee: Workload) => Identity) => {
     for (const callee of callees) calls.push({ caller, callerResource: r, callee, via, identity: identityFor(callee) });
   };
@@ -686,11 +698,12 @@ function findCalls(resources: readonly PlainResource[], index: Index, options: C
     const w = index.workloads.get(r.urn);
     if (w) {
       // Missing account: Cloud Run and Cloud Functions run as the project's default compute account,
-      // whose project number a known URL of the caller or callee can give.
+      // whose project number a known URL of the caller or callee can give. The provider computes the field,
+      // so during preview a workload that sets none shows it unknown, not missing: never granted.
       const key = w.kind === "service" ? "template" : "serviceConfig";
       const account = w.kind === "service" ? text(r.props, "template", "serviceAccount") : text(r.props, "serviceConfig", "serviceAccountEmail");
       const runsAs = (urls: readonly string[]) => identityAt(account, r, key, index, () => defaultComputeIdentity([...w.urls, ...urls], options));
-      addRuntime(r, `${w.label} (${w.kind})`, runsAs([]));
+      addRuntime(r, `${w.label} (${w.kind})`, runsAs([]), true);
       for (const { callee, via } of envCalls(w, index)) addCalls(r, w.label, [callee], via, (c) => runsAs(c.urls));
 
       const trigger = at(r.props, "eventTrigger");
@@ -699,7 +712,7 @@ function findCalls(resources: readonly PlainResource[], index: Index, options: C
         const identity = identityAt(text(r.props, "eventTrigger", "serviceAccountEmail"), r, "eventTrigger", index, () =>
           defaultComputeIdentity(w.urls, options),
         );
-        addRuntime(r, `${w.label} (event trigger)`, identity);
+        addRuntime(r, `${w.label} (event trigger)`, identity, true);
         addCalls(r, w.label, [w], "event trigger", () => identity);
       }
     } else if (r.type === types.subscription) {
@@ -756,6 +769,8 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
   // every workload they share a project with. Invoker members are indexed by who they name, so a call
   // looks up its own identity instead of scanning grants.
   const grantsOnWorkload = new Map<Workload, Grant[]>();
+  /** Grants that name a workload but leave the project or location to the provider (not known until deploy). */
+  const providerPlaced = new Map<Workload, Grant[]>();
   const projectGrants: Grant[] = [];
   const targetsOf = new Map<Grant, Workload[]>();
   const byEmail = new Map<string, InvokerEntry[]>();
@@ -770,6 +785,7 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
       const targets = candidates.filter((w) => grantCovers(g, w));
       targetsOf.set(g, targets);
       for (const w of targets) push(grantsOnWorkload, w, g);
+      if (leftToProvider(g).length > 0) for (const w of candidates.filter((c) => !targets.includes(c))) push(providerPlaced, w, g);
     }
     if (!isInvoker(g)) continue;
     for (const member of g.members) {
@@ -820,13 +836,20 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
       ...(c.identity.member ? { member: c.identity.member } : {}),
       granted,
       grants: [...satisfying],
-      fix: granted ? "" : fixFor(c, [...(grantsOnWorkload.get(c.callee) ?? []), ...projectGrants.filter((g) => grantCovers(g, c.callee))]),
+      fix: granted
+        ? ""
+        : fixFor(c, [...(grantsOnWorkload.get(c.callee) ?? []), ...projectGrants.filter((g) => grantCovers(g, c.callee))], [
+            ...(providerPlaced.get(c.callee) ?? []),
+            ...projectGrants.filter((g) => leftToProvider(g).length > 0),
+          ]),
     };
   });
 
   const invokerGrants: InvokerGrantMember[] = [];
   const unusedGrants: UnusedGrant[] = [];
-  const defaultUnnamed = found.some((c) => c.identity.kind === "default" && c.identity.principals.length === 0);
+  // A default-account member may be used by a caller whose default account cannot be named yet, or whose
+  // account the provider fills in only at deploy (a workload or event trigger that sets none).
+  const defaultUnnamed = found.some((c) => c.identity.kind === "default" && c.identity.principals.length === 0) || runtimes.some((r) => r.mayBeDefaultAccount);
   for (const g of grants) {
     if (!isInvoker(g)) continue;
     const targets = targetsOf.get(g) ?? [];
@@ -867,8 +890,22 @@ function targetLabel(g: Grant, targets: readonly Workload[]): string {
   return `${name}${typeof location === "string" ? ` (${location})` : ""}`;
 }
 
-/** The exact grant to add, and why each grant that names the callee does not count. */
-function fixFor(c: FoundCall, candidates: readonly Grant[]): string {
+/**
+ * What of a grant's target (project, location) is not known until deploy and comes from no resource: the
+ * provider fills it in from its own configuration then, so during preview it cannot be matched to a callee.
+ */
+function leftToProvider(g: Grant): string[] {
+  return [
+    ...(g.project === unknown && g.projectDeps.size === 0 ? ["project"] : []),
+    ...(g.scope === "service" && g.location === unknown && g.locationDeps.size === 0 ? ["location"] : []),
+  ];
+}
+
+/**
+ * The exact grant to add, and why each grant that names the callee does not count: `candidates` cover it,
+ * `providerPlaced` name it but leave their project or location to the provider.
+ */
+function fixFor(c: FoundCall, candidates: readonly Grant[], providerPlaced: readonly Grant[]): string {
   const callee = c.callee;
   const location = typeof callee.location === "string" ? callee.location : undefined;
   const where = `${callee.label}${location ? ` (${location})` : ""}`;
@@ -889,10 +926,12 @@ function fixFor(c: FoundCall, candidates: readonly Grant[]): string {
         : `"serviceAccount:<the account ${c.caller} runs as>"`;
     const grantee = c.identity.member ?? (account ? `new service account ${account.label}` : c.identity.description);
     const name = typeof callee.name === "string" ? JSON.stringify(callee.name) : `${callee.resource.name}.name`;
+    // Project and location are written out: left to the provider, they are not known during preview.
+    const project = typeof callee.project === "string" ? JSON.stringify(callee.project) : `${callee.resource.name}.project`;
     fix =
       `grant ${invokerRole} on ${where} to ${grantee}: ` +
       `new gcp.cloudrunv2.ServiceIamMember("${c.caller}-invokes-${callee.label}", { name: ${name}, ` +
-      `${location ? `location: ${JSON.stringify(location)}, ` : ""}role: "${invokerRole}", member: ${member} })`;
+      `location: ${location ? JSON.stringify(location) : `${callee.resource.name}.location`}, project: ${project}, role: "${invokerRole}", member: ${member} })`;
   }
   const notes = candidates.flatMap((g): string[] => {
     if (g.unreadable) return [`${g.label}'s policyData is not known until deploy, so it cannot be checked during preview`];
@@ -907,5 +946,9 @@ function fixFor(c: FoundCall, candidates: readonly Grant[]): string {
     }
     return [`${g.label} grants ${invokerRole} on ${where} to ${g.members.map(describeMember).join(", ")}, not to this caller`];
   });
+  for (const g of providerPlaced) {
+    const fields = leftToProvider(g).join(" and ");
+    notes.push(`${g.label} leaves its ${fields} to the provider, which fills ${fields.includes(" and ") ? "them" : "it"} in only at deploy: set ${fields} so the grant can be checked during preview`);
+  }
   return notes.length === 0 ? fix : `${fix}. Note: ${notes.join("; ")}`;
 }

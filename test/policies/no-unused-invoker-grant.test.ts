@@ -43,6 +43,14 @@ describe.each(g.modes)("no-unused-invoker-grant in %s mode", (mode) => {
     ]);
   });
 
+  it("given a caller that sets no account and a grant to the default compute account, then the grant is not unused (during preview GCP has not named that account yet)", async () => {
+    const f = new g.Fixture(mode);
+    const grading = g.service(f, "grading", { account: g.account(f, "grading-runtime") });
+    g.fn(f, "phase3-to-grading", { env: { GRADING_URL: grading.url } });
+    g.grant(f, "cloudrunv2.ServiceIamMember", "default-invokes-grading", grading, `serviceAccount:${g.defaultComputeEmail}`);
+    expect(await verdicts(pack(), f.resources, policy)).toEqual([]);
+  });
+
   it("given a public grant, then it is left to no-public-invoker", async () => {
     const { f, grading } = gradingWorld(mode);
     g.grant(f, "cloudrunv2.ServiceIamMember", "public", grading, "allUsers");
