@@ -6,7 +6,7 @@ import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
 import * as pubsub from "@pulumi/gcp/pubsub";
 import type * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import { declareEnvCalls, type Call, type Callee, type EnvCallTo } from "./call";
-import { callerAccount, serviceAccountMember } from "./identity";
+import { accountMember, callerAccount } from "./identity";
 import { assertCommit, labelsFor, type Pin } from "./pin";
 import { topics as topicNames, type TopicKey } from "../pipeline";
 
@@ -64,7 +64,7 @@ export class PinnedService extends pulumi.ComponentResource {
     const caller = { name, account: this.account };
     const outgoing = declareEnvCalls(this, caller, args.calls ?? []);
 
-    const publisher = this.account.email.apply(serviceAccountMember);
+    const publisher = accountMember(this.account);
     const publishGrants = args.publishes.map(
       ({ key, topic }) =>
         new pubsub.TopicIAMMember(

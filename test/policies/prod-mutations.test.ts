@@ -49,7 +49,9 @@ function mutants(resources: readonly EngineResource[]): Mutant[] {
     expect(served, `${grant.name} lets exactly one call through`).toHaveLength(1);
     const call = `${served[0].caller} calls ${served[0].callee}`;
     const memberFrom = grant.propertyDependencies.member?.[0];
-    const other = accounts.find((a) => a.urn !== memberFrom && `serviceAccount:${String(a.outputs.email ?? a.inputs.accountId)}` !== grant.inputs.member);
+    // An account's member as the stack writes it, from its id and project (known in preview too).
+    const memberOf = (a: EngineResource) => `serviceAccount:${String(a.inputs.accountId)}@${String(a.inputs.project)}.iam.gserviceaccount.com`;
+    const other = accounts.find((a) => a.urn !== memberFrom && memberOf(a) !== grant.inputs.member);
     const calleeUrn = served[0].calleeUrn;
     const elsewhere = workloads.find((w) => w.urn !== calleeUrn);
     if (!other || !elsewhere) throw new Error("the prod stack has more than one account and workload");
@@ -57,7 +59,7 @@ function mutants(resources: readonly EngineResource[]): Mutant[] {
     const onElsewhere = ["name", "location", "project"].reduce((g, property) => repoint(g, property, String(elsewhere.inputs[property]), elsewhere.urn), grant);
     return [
       { name: `remove ${grant.name}`, resources: replace(grant), call },
-      { name: `${grant.name} to account ${String(other.inputs.accountId)}`, resources: replace(grant, repoint(grant, "member", `serviceAccount:${String(other.outputs.email)}`, other.urn)), call },
+      { name: `${grant.name} to account ${String(other.inputs.accountId)}`, resources: replace(grant, repoint(grant, "member", memberOf(other), other.urn)), call },
       { name: `${grant.name} on ${String(elsewhere.inputs.name)}`, resources: replace(grant, onElsewhere), call },
     ];
   });
