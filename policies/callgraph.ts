@@ -5,7 +5,10 @@
 // It reads resources as the engine hands them over, during `up` (every value known) and during preview
 // (values of new resources unknown). It never guesses an unknown value: an unknown account email or
 // service name is identified by the resource it came from (propertyDependencies), and whatever cannot be
-// identified that way counts as NOT granted. Missing values are provider defaults and say so.
+// identified that way counts as NOT granted. An unknown IAM member never grants: the engine sends any
+// string made from an unknown email wholly unknown, so its dependency says which account it came from but
+// not whether it reads `serviceAccount:EMAIL`, `user:EMAIL` or the bare email. Missing values are
+// provider defaults and say so.
 
 /** A resource as the call graph reads it: the engine's view with plain (unproxied) property values. */
 export interface PlainResource {
@@ -427,7 +430,10 @@ const unauthenticated: Identity = {
 interface GrantMember {
   /** Known member string, e.g. `serviceAccount:a@p.iam.gserviceaccount.com` or `allUsers`. */
   readonly value?: string;
-  /** Not known until deploy: the accounts its value came from. */
+  /**
+   * Not known until deploy: the accounts its value came from, to name in messages. Such a member grants
+   * nothing: whether it will be `serviceAccount:` that account is not known until deploy either.
+   */
   readonly accounts: readonly Account[];
 }
 
@@ -551,7 +557,7 @@ function isPublicMember(member: GrantMember): boolean {
 
 function describeMember(member: GrantMember): string {
   if (member.value !== undefined) return member.value;
-  if (member.accounts.length > 0) return member.accounts.map((a) => `serviceAccount:<email of new account ${a.label}>`).join(" or ");
+  if (member.accounts.length > 0) return `a member not known until deploy (from ${member.accounts.map((a) => `new service account ${a.label}`).join(" or ")})`;
   return "a member not known until deploy";
 }
 
@@ -576,16 +582,14 @@ function grantCovers(grant: Grant, w: Workload): boolean {
   return grant.location === unknown ? grant.locationDeps.has(urn) : sameOrDefault(grant.location, w.location);
 }
 
+/** Only a known `serviceAccount:` member names an account (see GrantMember.accounts). */
 function memberMatches(member: GrantMember, principal: Principal): boolean {
-  if (member.value !== undefined) {
-    if (!member.value.startsWith("serviceAccount:")) return false;
-    const email = member.value.slice("serviceAccount:".length);
-    if (principal.email !== undefined) return email === principal.email;
-    // A new account whose project is the provider default: its id is known, its domain is not.
-    const id = principal.account?.accountId;
-    return id !== undefined && email.startsWith(`${id}@`) && email.endsWith(".iam.gserviceaccount.com");
-  }
-  return principal.account !== undefined && member.accounts.includes(principal.account);
+  if (member.value === undefined || !member.value.startsWith("serviceAccount:")) return false;
+  const email = member.value.slice("serviceAccount:".length);
+  if (principal.email !== undefined) return email === principal.email;
+  // A new account whose project is the provider default: its id is known, its domain is not.
+  const id = principal.account?.accountId;
+  return id !== undefined && email.startsWith(`${id}@`) && email.endsWith(".iam.gserviceaccount.com");
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -775,7 +779,6 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
   const targetsOf = new Map<Grant, Workload[]>();
   const byEmail = new Map<string, InvokerEntry[]>();
   const byAccountId = new Map<string, InvokerEntry[]>();
-  const byAccount = new Map<Account, InvokerEntry[]>();
   const publicEntries: InvokerEntry[] = [];
   for (const g of grants) {
     if (g.scope === "project") {
@@ -795,13 +798,12 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
         const email = member.value.slice("serviceAccount:".length);
         push(byEmail, email, entry);
         push(byAccountId, email.slice(0, email.indexOf("@")), entry);
-      } else for (const account of member.accounts) push(byAccount, account, entry);
+      }
     }
   }
   const covering = (entries: readonly InvokerEntry[] | undefined, w: Workload) => (entries ?? []).filter((e) => grantCovers(e.grant, w));
   const entriesFor = (p: Principal): InvokerEntry[] => [
     ...(p.email ? (byEmail.get(p.email) ?? []) : []),
-    ...(p.account ? (byAccount.get(p.account) ?? []) : []),
     ...(!p.email && p.account?.accountId ? (byAccountId.get(p.account.accountId) ?? []) : []),
   ];
 
@@ -866,10 +868,10 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
         member,
         isPublic,
       });
-      // Unused: a known member (or one from an account in this stack) no call is made as. Members not
-      // readable during preview, and default-account members while some caller's default account cannot
-      // be named, are left out: nothing can be said about them yet.
-      const readable = m.value !== undefined || m.accounts.length > 0;
+      // Unused: a known member no call is made as. Members not known until deploy, and default-account
+      // members while some caller's default account cannot be named, are left out: nothing can be said
+      // about them yet.
+      const readable = m.value !== undefined;
       const maybeUnnamedDefault = defaultUnnamed && m.value !== undefined && /-compute@developer\.gserviceaccount\.com$/.test(m.value);
       if (!isPublic && readable && !used.has(m) && !maybeUnnamedDefault) unusedGrants.push({ grantUrn: g.resource.urn, grant: g.label, target, member });
     }
@@ -888,6 +890,14 @@ function targetLabel(g: Grant, targets: readonly Workload[]): string {
   const name = targets.length === 1 ? targets[0].label : typeof g.name === "string" ? g.name : "a service not known until deploy";
   const location = targets.length === 1 ? targets[0].location : g.location;
   return `${name}${typeof location === "string" ? ` (${location})` : ""}`;
+}
+
+/**
+ * A new account's member as a program can write it known before deploy: the email is `ID@PROJECT.iam.gserviceaccount.com`,
+ * and the account's id and project are its own inputs (its email is computed by the provider).
+ */
+function knownMemberOf(account: Account): string {
+  return `pulumi.interpolate\`serviceAccount:\${${account.label}.accountId}@\${${account.label}.project}.iam.gserviceaccount.com\``;
 }
 
 /**
@@ -919,11 +929,7 @@ function fixFor(c: FoundCall, candidates: readonly Grant[], providerPlaced: read
     fix = `give ${c.caller} a dedicated service account and grant it ${invokerRole} on ${where} (or set projectNumber in the caller-has-run-invoker policy config, to name the default compute account)`;
   } else {
     const account = c.identity.principals.length === 1 ? c.identity.principals[0].account : undefined;
-    const member = c.identity.member
-      ? JSON.stringify(c.identity.member)
-      : account
-        ? `pulumi.interpolate\`serviceAccount:\${${account.label}.email}\``
-        : `"serviceAccount:<the account ${c.caller} runs as>"`;
+    const member = c.identity.member ? JSON.stringify(c.identity.member) : account ? knownMemberOf(account) : `"serviceAccount:<the account ${c.caller} runs as>"`;
     const grantee = c.identity.member ?? (account ? `new service account ${account.label}` : c.identity.description);
     const name = typeof callee.name === "string" ? JSON.stringify(callee.name) : `${callee.resource.name}.name`;
     // Project and location are written out: left to the provider, they are not known during preview.
@@ -941,7 +947,14 @@ function fixFor(c: FoundCall, candidates: readonly Grant[], providerPlaced: read
       return [`${g.label} grants ${role} on the Cloud Functions resource (${firstGen}a gen2 function is called through its Cloud Run service, which needs ${invokerRole})`];
     }
     if (g.role !== invokerRole) return [];
-    if (g.members.some((m) => m.value === undefined && m.accounts.length === 0)) {
+    const fromAccounts = g.members.flatMap((m) => (m.value === undefined ? m.accounts : []));
+    if (fromAccounts.length > 0) {
+      return [
+        `${g.label} has a member not known until deploy (from ${fromAccounts.map((a) => `new service account ${a.label}`).join(" or ")}): ` +
+          `during preview it could as well be user:EMAIL or the bare email, which grant nothing; write it as ${knownMemberOf(fromAccounts[0])}, which is known before deploy`,
+      ];
+    }
+    if (g.members.some((m) => m.value === undefined)) {
       return [`${g.label} has a member not known until deploy and not from a service account in this stack`];
     }
     return [`${g.label} grants ${invokerRole} on ${where} to ${g.members.map(describeMember).join(", ")}, not to this caller`];
