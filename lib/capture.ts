@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import program from "../index";
+import { InputError } from "./cli";
 import { checkedInputs, plannedState } from "./planned";
 import type { EngineResource } from "./resources";
 import { projectName } from "./stackfile";
@@ -60,6 +61,13 @@ async function runOnce(run: () => Promise<unknown>, opts: CaptureOptions): Promi
 
   const captured: MutableResource[] = [];
   const byUrn = new Map<string, MutableResource>();
+  // The engine refuses a second registration of one URN and stops the deployment there
+  // (pkg/resource/deploy/step_generator.go at v3.248.0, generateURN, with the message of
+  // sdk/go/common/diag/errors.go, GetDuplicateResourceURNError). The mock monitor answers it, so it is
+  // refused here, naming both registrations, once the program has run: failing the RPC would leave the
+  // SDK's promises rejected with no handler.
+  const registered = new Map<string, MutableResource>();
+  const duplicates = new Map<string, string>();
   const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorInternals;
   monitor.newUrn = (parent, type, name) => engineUrn(project, opts.stack, parent, type, name);
   const register = monitor.registerResource.bind(monitor);
@@ -77,6 +85,11 @@ async function runOnce(run: () => Promise<unknown>, opts: CaptureOptions): Promi
       propertyDependencies: propertyDependenciesOf(req),
     };
     captured.push(record);
+    const urn = engineUrn(project, opts.stack, record.parent, record.type, record.name);
+    const first = registered.get(urn);
+    // The children of a component registered twice collide too: the component says it all.
+    if (first) duplicates.set(urn, record.parent !== undefined && duplicates.has(record.parent) ? "" : duplicateUrnMessage(urn, first, record));
+    else registered.set(urn, record);
     register(req, (error, response) => {
       if (response) {
         record.urn = response.getUrn();
@@ -106,6 +119,7 @@ async function runOnce(run: () => Promise<unknown>, opts: CaptureOptions): Promi
     }
   });
   await waitForRPCs();
+  if (duplicates.size > 0) throw new InputError([...duplicates.values()].filter(Boolean).join("\n"));
   if (failure) throw failure.error;
   const stack = captured.find((r) => r.type === rootStackType);
   return { resources: captured, outputs: stack?.outputs ?? {} };
@@ -148,7 +162,13 @@ function propertyDependenciesOf(req: RegisterResourceRequest): Record<string, st
   return result;
 }
 
-/** The engine's URN: the parent's qualified type chain, leaving out the root Stack. */
+/** The engine's refusal of a URN registered twice, and which two registrations it was (a URN names its parent's type, not the parent). */
+function duplicateUrnMessage(urn: string, first: MutableResource, second: MutableResource): string {
+  const registration = (r: MutableResource) => `${r.type} ${JSON.stringify(r.name)} under ${r.parent ?? "no parent"}`;
+  return `Duplicate resource URN '${urn}'; try giving it a unique name: registered twice, first as ${registration(first)}, then as ${registration(second)}`;
+}
+
+/** The engine's URN: the parent's qualified type chain, leaving out the root Stack (pkg/resource/deploy/deployment.go, generateURN). */
 export function engineUrn(project: string, stack: string, parent: string | undefined, type: string, name: string): string {
   const parentType = parent ? parent.split("::")[2] : undefined;
   const qualified = parentType && parentType !== rootStackType ? `${parentType}$${type}` : type;
