@@ -24,7 +24,7 @@ export const callerHasRunInvoker: StackValidationPolicy = {
       projectNumber: {
         type: "string",
         pattern: "^[0-9]{6,20}$",
-        description: "The GCP project number, naming the default compute account when nothing in the stack does (e.g. during preview).",
+        description: "The GCP project number, naming the default compute account of a caller whose account is missing when nothing in the stack does.",
       },
     },
   },
