@@ -7,7 +7,7 @@ import * as artifactregistry from "@pulumi/gcp/artifactregistry";
 import * as projects from "@pulumi/gcp/projects";
 import type * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as storage from "@pulumi/gcp/storage";
-import { callerAccount, serviceAccountMember } from "./identity";
+import { accountMember, callerAccount } from "./identity";
 
 export interface FunctionBuilderArgs {
   /** The GCP project the builds run in. */
@@ -26,7 +26,7 @@ export class FunctionBuilder extends pulumi.ComponentResource {
   constructor(name: string, args: FunctionBuilderArgs, opts?: pulumi.ComponentResourceOptions) {
     super("nba:pipeline:FunctionBuilder", name, {}, opts);
     this.account = callerAccount(`${name}-account`, name, { project: args.project, purpose: "Cloud Build identity of the orchestrator functions" }, { parent: this });
-    const member = this.account.email.apply(serviceAccountMember);
+    const member = accountMember(this.account);
 
     this.repository = new artifactregistry.Repository(
       `${name}-images`,

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
 import type * as serviceaccount from "@pulumi/gcp/serviceaccount";
-import { serviceAccountMember } from "./identity";
+import { accountMember } from "./identity";
 
 /** What a call lands on: a Cloud Run service, or a gen2 function (a Cloud Run service of its own name). */
 export interface Callee {
@@ -51,7 +51,7 @@ export function grantNameFor(caller: string, callee: string): string {
  * child of `parent`, the caller's component.
  */
 export function declareCall(parent: pulumi.Resource, caller: Caller, callee: Callee, via: string): Call {
-  const identity = caller.account.email.apply(serviceAccountMember);
+  const identity = accountMember(caller.account);
   const grant = new cloudrunv2.ServiceIamMember(
     grantNameFor(caller.name, callee.name),
     { project: callee.project, location: callee.location, name: callee.service, role: invokerRole, member: identity },

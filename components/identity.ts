@@ -46,6 +46,16 @@ export function serviceAccountMember(email: string): string {
   return `serviceAccount:${email}`;
 }
 
+/**
+ * The IAM member of an account of this stack, `serviceAccount:ID@PROJECT.iam.gserviceaccount.com`, made from
+ * the account's own id and project rather than from its email. Both are its inputs, so the member is known
+ * during preview too; the email is computed by the provider, and any member made from it is sent wholly
+ * unknown during preview, which the policy pack cannot tell from `user:EMAIL` and so never counts.
+ */
+export function accountMember(account: serviceaccount.Account): pulumi.Output<string> {
+  return pulumi.all([account.accountId, account.project]).apply(([id, project]) => serviceAccountMember(`${id}@${project}.iam.gserviceaccount.com`));
+}
+
 export interface CallerIdentityArgs {
   /** The project the account lives in. */
   readonly project: string;

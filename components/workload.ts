@@ -9,7 +9,7 @@ import type * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import type { Workload } from "../topology";
 import { dataGrantsFor, grantDataAccess } from "./access";
 import { declareCall, type Call, type Callee } from "./call";
-import { callerAccount, serviceAccountMember } from "./identity";
+import { accountMember, callerAccount } from "./identity";
 
 export interface WorkloadIdentityArgs {
   /** The GCP project the account and the grants live in. */
@@ -43,7 +43,7 @@ export interface WorkloadIdentity {
 export function workloadIdentity(parent: pulumi.Resource, args: WorkloadIdentityArgs): WorkloadIdentity {
   const { spec } = args;
   const account = callerAccount(`${spec.name}-runtime`, spec.name, { project: args.project, purpose: args.purpose }, { parent });
-  const member = account.email.apply(serviceAccountMember);
+  const member = accountMember(account);
   const caller = { name: spec.name, account };
 
   const calls = (spec.calls ?? []).map((c) => {

@@ -1,13 +1,15 @@
 // Runs the stack program (index.ts) offline under Pulumi's mock runtime and captures what the engine would
 // receive: every registered resource with its type, inputs, parent, dependencies and property
-// dependencies, in registration order, plus the stack outputs. The mocks play the GCP provider: after
-// `up` they return the outputs GCP would (URLs, account emails, ids); during a preview of a fresh stack
-// those provider-computed outputs are unknown, exactly as `pulumi preview` sees them.
-// See ../shared/OFFLINE-PULUMI.md for why each step is done this way.
+// dependencies, in registration order, plus the stack outputs. The mocks play the GCP provider as
+// lib/planned.ts describes: in a preview of a fresh stack, every field the provider computes and the
+// program left unset is unknown, as `pulumi preview` sends it; after `up`, those fields hold what GCP puts
+// there (URLs, account emails, the default compute account, the provider's project and region, ids).
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import program from "../index";
-import { unknownValue, type EngineResource } from "./resources";
+import { InputError } from "./cli";
+import { checkedInputs, plannedState } from "./planned";
+import type { EngineResource } from "./resources";
 import { projectName } from "./stackfile";
 
 export interface Capture {
@@ -59,6 +61,13 @@ async function runOnce(run: () => Promise<unknown>, opts: CaptureOptions): Promi
 
   const captured: MutableResource[] = [];
   const byUrn = new Map<string, MutableResource>();
+  // The engine refuses a second registration of one URN and stops the deployment there
+  // (pkg/resource/deploy/step_generator.go at v3.248.0, generateURN, with the message of
+  // sdk/go/common/diag/errors.go, GetDuplicateResourceURNError). The mock monitor answers it, so it is
+  // refused here, naming both registrations, once the program has run: failing the RPC would leave the
+  // SDK's promises rejected with no handler.
+  const registered = new Map<string, MutableResource>();
+  const duplicates = new Map<string, string>();
   const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorInternals;
   monitor.newUrn = (parent, type, name) => engineUrn(project, opts.stack, parent, type, name);
   const register = monitor.registerResource.bind(monitor);
@@ -69,12 +78,18 @@ async function runOnce(run: () => Promise<unknown>, opts: CaptureOptions): Promi
       name: req.getName(),
       custom: req.getCustom(),
       ...(req.getParent() ? { parent: req.getParent() } : {}),
-      inputs: req.getObject()?.toJavaScript() ?? {},
+      // What the engine analyzes is the provider's checked inputs (auto-names filled in).
+      inputs: checkedInputs(req.getType(), req.getName(), req.getObject()?.toJavaScript() ?? {}),
       outputs: {},
       dependencies: req.getDependenciesList(),
       propertyDependencies: propertyDependenciesOf(req),
     };
     captured.push(record);
+    const urn = engineUrn(project, opts.stack, record.parent, record.type, record.name);
+    const first = registered.get(urn);
+    // The children of a component registered twice collide too: the component says it all.
+    if (first) duplicates.set(urn, record.parent !== undefined && duplicates.has(record.parent) ? "" : duplicateUrnMessage(urn, first, record));
+    else registered.set(urn, record);
     register(req, (error, response) => {
       if (response) {
         record.urn = response.getUrn();
@@ -104,6 +119,7 @@ async function runOnce(run: () => Promise<unknown>, opts: CaptureOptions): Promi
     }
   });
   await waitForRPCs();
+  if (duplicates.size > 0) throw new InputError([...duplicates.values()].filter(Boolean).join("\n"));
   if (failure) throw failure.error;
   const stack = captured.find((r) => r.type === rootStackType);
   return { resources: captured, outputs: stack?.outputs ?? {} };
@@ -146,64 +162,90 @@ function propertyDependenciesOf(req: RegisterResourceRequest): Record<string, st
   return result;
 }
 
-/** The engine's URN: the parent's qualified type chain, leaving out the root Stack. */
+/** The engine's refusal of a URN registered twice, and which two registrations it was (a URN names its parent's type, not the parent). */
+function duplicateUrnMessage(urn: string, first: MutableResource, second: MutableResource): string {
+  const registration = (r: MutableResource) => `${r.type} ${JSON.stringify(r.name)} under ${r.parent ?? "no parent"}`;
+  return `Duplicate resource URN '${urn}'; try giving it a unique name: registered twice, first as ${registration(first)}, then as ${registration(second)}`;
+}
+
+/** The engine's URN: the parent's qualified type chain, leaving out the root Stack (pkg/resource/deploy/deployment.go, generateURN). */
 export function engineUrn(project: string, stack: string, parent: string | undefined, type: string, name: string): string {
   const parentType = parent ? parent.split("::")[2] : undefined;
   const qualified = parentType && parentType !== rootStackType ? `${parentType}$${type}` : type;
   return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
-/** Drains the SDK's pending RPCs (internal module; see OFFLINE-PULUMI.md). */
+/** Drains the SDK's pending RPCs: an internal module, but the only way to know every registration has been answered. */
 async function waitForRPCs(): Promise<void> {
   const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
   await settings.waitForRPCs();
 }
 
 /**
- * Plays the GCP provider. Returns the inputs as state plus what GCP computes; in preview, what GCP
- * computes is unknown (and so is the id), as for resources a fresh stack has not created yet.
+ * Plays the GCP provider (see lib/planned.ts): the state of a new resource is its checked inputs plus the
+ * fields the provider computes, each unknown in preview (and so is the id) and, after `up`, what GCP puts
+ * there, as far as this runtime can tell: the provider's project and region, the project's default compute
+ * account where GCP runs a workload or trigger that sets none, URLs, emails and ids. A computed field not
+ * imitated here stays unset after `up`.
  */
 class MockProvider {
-  private readonly projectNumber: string;
+  /** Names the run.app URLs and the default compute account; without it, those stay unset after `up`. */
+  private readonly projectNumber: string | undefined;
+  private readonly provider: { readonly project?: string; readonly region?: string };
 
   constructor(
     config: Record<string, unknown>,
     private readonly preview: boolean,
   ) {
-    this.projectNumber = String(config["nba-pipeline:projectNumber"] ?? "000000000000");
+    const setting = (key: string) => (typeof config[key] === "string" ? (config[key] as string) : undefined);
+    this.projectNumber = setting("nba-pipeline:projectNumber");
+    this.provider = { project: setting("gcp:project"), region: setting("gcp:region") };
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
     const inputs = args.inputs as Record<string, unknown>;
-    const { id, ...computed } = this.computed(args.type, inputs);
-    if (this.preview) return { id: undefined, state: merged(inputs, unknownLeaves(computed)) };
-    return { id, state: merged(inputs, computed) };
+    const options = { logicalName: args.name, provider: this.provider };
+    // GCP's values are worked out from the state as the provider fills it (its project, region and auto-name).
+    const { id, ...values } = this.gcpValues(args.type, plannedState(args.type, inputs, { ...options, preview: false }));
+    return { id: this.preview ? undefined : id, state: plannedState(args.type, inputs, { ...options, preview: this.preview, values }) };
   }
 
-  /** What GCP fills in for a resource of `type`, id included (nested objects hold only the computed fields). */
-  private computed(type: string, inputs: Record<string, unknown>): Record<string, unknown> & { id: string } {
-    const project = String(inputs.project ?? "");
-    const location = String(inputs.location ?? inputs.region ?? "");
-    const name = String(inputs.name ?? "");
+  /** What GCP puts in the computed fields of a resource of `type` after `up`, id included (nested objects hold only computed fields). */
+  private gcpValues(type: string, state: Record<string, unknown>): Record<string, unknown> & { id: string } {
+    const project = String(state.project ?? "");
+    const location = String(state.location ?? state.region ?? "");
+    const name = String(state.name ?? "");
+    const number = this.projectNumber;
+    // Cloud Run and Cloud Functions run a workload, and deliver a gen2 function's events, as this account when none is set.
+    const defaultCompute = number === undefined ? undefined : `${number}-compute@developer.gserviceaccount.com`;
     switch (type) {
       case "gcp:serviceaccount/account:Account": {
-        const email = `${String(inputs.accountId)}@${project}.iam.gserviceaccount.com`;
+        if (typeof state.accountId !== "string" || project === "") return { id: `${name || type}-id` };
+        const email = `${state.accountId}@${project}.iam.gserviceaccount.com`;
         const id = `projects/${project}/serviceAccounts/${email}`;
         return { id, email, member: `serviceAccount:${email}`, name: id, uniqueId: digitsOf(email, 21) };
       }
       case "gcp:cloudrunv2/service:Service": {
-        const uri = runUrl(name, this.projectNumber, location);
-        return { id: `projects/${project}/locations/${location}/services/${name}`, uri, urls: [uri], uid: uuidOf(name) };
+        const uri = number === undefined ? undefined : runUrl(name, number, location);
+        return {
+          id: `projects/${project}/locations/${location}/services/${name}`,
+          uid: uuidOf(name),
+          ...(uri ? { uri, urls: [uri], template: { serviceAccount: defaultCompute } } : {}),
+        };
       }
       case "gcp:cloudfunctionsv2/function:Function":
         return {
           id: `projects/${project}/locations/${location}/functions/${name}`,
           url: `https://${location}-${project}.cloudfunctions.net/${name}`,
           state: "ACTIVE",
-          serviceConfig: { uri: runUrl(name, this.projectNumber, location), service: `projects/${project}/locations/${location}/services/${name}` },
+          serviceConfig: {
+            service: `projects/${project}/locations/${location}/services/${name}`,
+            ...(number === undefined ? {} : { uri: runUrl(name, number, location), serviceAccountEmail: defaultCompute }),
+          },
+          ...(defaultCompute ? { eventTrigger: { serviceAccountEmail: defaultCompute } } : {}),
         };
       case "gcp:artifactregistry/repository:Repository":
-        return { id: `projects/${project}/locations/${location}/repositories/${String(inputs.repositoryId)}`, name: String(inputs.repositoryId) };
+        return { id: `projects/${project}/locations/${location}/repositories/${String(state.repositoryId)}`, name: String(state.repositoryId) };
       case "gcp:pubsub/topic:Topic":
         return { id: `projects/${project}/topics/${name}` };
       case "gcp:pubsub/subscription:Subscription":
@@ -211,38 +253,19 @@ class MockProvider {
       case "gcp:cloudscheduler/job:Job":
         return { id: `projects/${project}/locations/${location}/jobs/${name}`, state: "ENABLED" };
       case "gcp:cloudrunv2/serviceIamMember:ServiceIamMember":
-        return { id: `projects/${project}/locations/${location}/services/${name}/${String(inputs.role)}/${String(inputs.member)}`, etag: etagOf(inputs) };
+        return { id: `projects/${project}/locations/${location}/services/${name}/${String(state.role)}/${String(state.member)}`, etag: etagOf(state) };
       case "gcp:pubsub/topicIAMMember:TopicIAMMember":
-        return { id: `${String(inputs.topic)}/${String(inputs.role)}/${String(inputs.member)}`, etag: etagOf(inputs) };
+        return { id: `${String(state.topic)}/${String(state.role)}/${String(state.member)}`, etag: etagOf(state) };
       case "gcp:logging/metric:Metric":
         return { id: name };
       case "gcp:monitoring/alertPolicy:AlertPolicy": {
-        const policy = `projects/${project}/alertPolicies/${digitsOf(JSON.stringify(inputs.displayName), 19)}`;
+        const policy = `projects/${project}/alertPolicies/${digitsOf(JSON.stringify(state.displayName), 19)}`;
         return { id: policy, name: policy };
       }
       default:
         return { id: `${name || type}-id` };
     }
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-/** `inputs` with `computed` laid over it, nested objects merged field by field. */
-function merged(inputs: Record<string, unknown>, computed: Record<string, unknown>): Record<string, unknown> {
-  const result = { ...inputs };
-  for (const [key, value] of Object.entries(computed)) {
-    const input = inputs[key];
-    result[key] = isObject(value) && isObject(input) ? merged(input, value) : value;
-  }
-  return result;
-}
-
-/** The same shape with every leaf unknown: what a preview knows of values GCP has not computed yet. */
-function unknownLeaves(computed: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(computed).map(([key, value]) => [key, isObject(value) ? unknownLeaves(value) : unknownValue]));
 }
 
 function runUrl(service: string, projectNumber: string, region: string): string {

@@ -14,15 +14,17 @@ export const callerHasRunInvoker: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   severity: "critical",
   remediationSteps:
-    `Grant the caller's identity ${invokerRole} on the callee (a gcp.cloudrunv2.ServiceIamMember with the callee's name and ` +
-    "location); in this repository, declare the call in pipeline.ts so the stack creates that grant. A caller with no " +
-    "service account runs as the project's default compute account: give it a dedicated account instead.",
+    `Grant the caller's identity ${invokerRole} on the callee (a gcp.cloudrunv2.ServiceIamMember with the callee's name, ` +
+    "location and project, and, for an account created in the same update, the member made from its id and project: " +
+    "serviceAccount:${account.accountId}@${account.project}.iam.gserviceaccount.com, which is known during preview); in this " +
+    "repository, declare the call in pipeline.ts so the stack creates that grant. A caller with no service account runs as " +
+    "the project's default compute account: give it a dedicated account instead.",
   configSchema: {
     properties: {
       projectNumber: {
         type: "string",
         pattern: "^[0-9]{6,20}$",
-        description: "The GCP project number, naming the default compute account when nothing in the stack does (e.g. during preview).",
+        description: "The GCP project number, naming the default compute account of a caller whose account is missing when nothing in the stack does.",
       },
     },
   },

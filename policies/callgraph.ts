@@ -5,7 +5,10 @@
 // It reads resources as the engine hands them over, during `up` (every value known) and during preview
 // (values of new resources unknown). It never guesses an unknown value: an unknown account email or
 // service name is identified by the resource it came from (propertyDependencies), and whatever cannot be
-// identified that way counts as NOT granted. Missing values are provider defaults and say so.
+// identified that way counts as NOT granted. An unknown IAM member never grants: the engine sends any
+// string made from an unknown email wholly unknown, so its dependency says which account it came from but
+// not whether it reads `serviceAccount:EMAIL`, `user:EMAIL` or the bare email. Missing values are
+// provider defaults and say so.
 
 /** A resource as the call graph reads it: the engine's view with plain (unproxied) property values. */
 export interface PlainResource {
@@ -48,6 +51,12 @@ export interface Runtime {
   readonly identity: string;
   /** Runs as the project's default compute or App Engine account. */
   readonly isDefaultAccount: boolean;
+  /**
+   * Its account is not known until deploy and comes from no account in this stack, where GCP runs it as the
+   * default compute account when none is set: what a preview shows for a workload or event trigger that
+   * sets no account, since the provider computes that field.
+   */
+  readonly mayBeDefaultAccount: boolean;
 }
 
 /** One member of one roles/run.invoker grant, in every form the graph reads. */
@@ -421,7 +430,10 @@ const unauthenticated: Identity = {
 interface GrantMember {
   /** Known member string, e.g. `serviceAccount:a@p.iam.gserviceaccount.com` or `allUsers`. */
   readonly value?: string;
-  /** Not known until deploy: the accounts its value came from. */
+  /**
+   * Not known until deploy: the accounts its value came from, to name in messages. Such a member grants
+   * nothing: whether it will be `serviceAccount:` that account is not known until deploy either.
+   */
   readonly accounts: readonly Account[];
 }
 
@@ -545,7 +557,7 @@ function isPublicMember(member: GrantMember): boolean {
 
 function describeMember(member: GrantMember): string {
   if (member.value !== undefined) return member.value;
-  if (member.accounts.length > 0) return member.accounts.map((a) => `serviceAccount:<email of new account ${a.label}>`).join(" or ");
+  if (member.accounts.length > 0) return `a member not known until deploy (from ${member.accounts.map((a) => `new service account ${a.label}`).join(" or ")})`;
   return "a member not known until deploy";
 }
 
@@ -570,16 +582,14 @@ function grantCovers(grant: Grant, w: Workload): boolean {
   return grant.location === unknown ? grant.locationDeps.has(urn) : sameOrDefault(grant.location, w.location);
 }
 
+/** Only a known `serviceAccount:` member names an account (see GrantMember.accounts). */
 function memberMatches(member: GrantMember, principal: Principal): boolean {
-  if (member.value !== undefined) {
-    if (!member.value.startsWith("serviceAccount:")) return false;
-    const email = member.value.slice("serviceAccount:".length);
-    if (principal.email !== undefined) return email === principal.email;
-    // A new account whose project is the provider default: its id is known, its domain is not.
-    const id = principal.account?.accountId;
-    return id !== undefined && email.startsWith(`${id}@`) && email.endsWith(".iam.gserviceaccount.com");
-  }
-  return principal.account !== undefined && member.accounts.includes(principal.account);
+  if (member.value === undefined || !member.value.startsWith("serviceAccount:")) return false;
+  const email = member.value.slice("serviceAccount:".length);
+  if (principal.email !== undefined) return email === principal.email;
+  // A new account whose project is the provider default: its id is known, its domain is not.
+  const id = principal.account?.accountId;
+  return id !== undefined && email.startsWith(`${id}@`) && email.endsWith(".iam.gserviceaccount.com");
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -676,8 +686,14 @@ function oidcIdentity(r: PlainResource, key: "pushConfig" | "httpTarget", index:
 function findCalls(resources: readonly PlainResource[], index: Index, options: CallGraphOptions): { calls: FoundCall[]; runtimes: Runtime[] } {
   const calls: FoundCall[] = [];
   const runtimes: Runtime[] = [];
-  const addRuntime = (r: PlainResource, who: string, identity: Identity) =>
-    runtimes.push({ urn: r.urn, who, identity: identity.description, isDefaultAccount: identity.isDefaultAccount });
+  const addRuntime = (r: PlainResource, who: string, identity: Identity, defaultsToCompute = false) =>
+    runtimes.push({
+      urn: r.urn,
+      who,
+      identity: identity.description,
+      isDefaultAccount: identity.isDefaultAccount,
+      mayBeDefaultAccount: defaultsToCompute && identity.kind === "unidentified",
+    });
   const addCalls = (r: PlainResource, caller: string, callees: readonly Workload[], via: string, identityFor: (callee: Workload) => Identity) => {
     for (const callee of callees) calls.push({ caller, callerResource: r, callee, via, identity: identityFor(callee) });
   };
@@ -686,11 +702,12 @@ function findCalls(resources: readonly PlainResource[], index: Index, options: C
     const w = index.workloads.get(r.urn);
     if (w) {
       // Missing account: Cloud Run and Cloud Functions run as the project's default compute account,
-      // whose project number a known URL of the caller or callee can give.
+      // whose project number a known URL of the caller or callee can give. The provider computes the field,
+      // so during preview a workload that sets none shows it unknown, not missing: never granted.
       const key = w.kind === "service" ? "template" : "serviceConfig";
       const account = w.kind === "service" ? text(r.props, "template", "serviceAccount") : text(r.props, "serviceConfig", "serviceAccountEmail");
       const runsAs = (urls: readonly string[]) => identityAt(account, r, key, index, () => defaultComputeIdentity([...w.urls, ...urls], options));
-      addRuntime(r, `${w.label} (${w.kind})`, runsAs([]));
+      addRuntime(r, `${w.label} (${w.kind})`, runsAs([]), true);
       for (const { callee, via } of envCalls(w, index)) addCalls(r, w.label, [callee], via, (c) => runsAs(c.urls));
 
       const trigger = at(r.props, "eventTrigger");
@@ -699,7 +716,7 @@ function findCalls(resources: readonly PlainResource[], index: Index, options: C
         const identity = identityAt(text(r.props, "eventTrigger", "serviceAccountEmail"), r, "eventTrigger", index, () =>
           defaultComputeIdentity(w.urls, options),
         );
-        addRuntime(r, `${w.label} (event trigger)`, identity);
+        addRuntime(r, `${w.label} (event trigger)`, identity, true);
         addCalls(r, w.label, [w], "event trigger", () => identity);
       }
     } else if (r.type === types.subscription) {
@@ -756,11 +773,12 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
   // every workload they share a project with. Invoker members are indexed by who they name, so a call
   // looks up its own identity instead of scanning grants.
   const grantsOnWorkload = new Map<Workload, Grant[]>();
+  /** Grants that name a workload but leave the project or location to the provider (not known until deploy). */
+  const providerPlaced = new Map<Workload, Grant[]>();
   const projectGrants: Grant[] = [];
   const targetsOf = new Map<Grant, Workload[]>();
   const byEmail = new Map<string, InvokerEntry[]>();
   const byAccountId = new Map<string, InvokerEntry[]>();
-  const byAccount = new Map<Account, InvokerEntry[]>();
   const publicEntries: InvokerEntry[] = [];
   for (const g of grants) {
     if (g.scope === "project") {
@@ -770,6 +788,7 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
       const targets = candidates.filter((w) => grantCovers(g, w));
       targetsOf.set(g, targets);
       for (const w of targets) push(grantsOnWorkload, w, g);
+      if (leftToProvider(g).length > 0) for (const w of candidates.filter((c) => !targets.includes(c))) push(providerPlaced, w, g);
     }
     if (!isInvoker(g)) continue;
     for (const member of g.members) {
@@ -779,13 +798,12 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
         const email = member.value.slice("serviceAccount:".length);
         push(byEmail, email, entry);
         push(byAccountId, email.slice(0, email.indexOf("@")), entry);
-      } else for (const account of member.accounts) push(byAccount, account, entry);
+      }
     }
   }
   const covering = (entries: readonly InvokerEntry[] | undefined, w: Workload) => (entries ?? []).filter((e) => grantCovers(e.grant, w));
   const entriesFor = (p: Principal): InvokerEntry[] => [
     ...(p.email ? (byEmail.get(p.email) ?? []) : []),
-    ...(p.account ? (byAccount.get(p.account) ?? []) : []),
     ...(!p.email && p.account?.accountId ? (byAccountId.get(p.account.accountId) ?? []) : []),
   ];
 
@@ -820,13 +838,20 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
       ...(c.identity.member ? { member: c.identity.member } : {}),
       granted,
       grants: [...satisfying],
-      fix: granted ? "" : fixFor(c, [...(grantsOnWorkload.get(c.callee) ?? []), ...projectGrants.filter((g) => grantCovers(g, c.callee))]),
+      fix: granted
+        ? ""
+        : fixFor(c, [...(grantsOnWorkload.get(c.callee) ?? []), ...projectGrants.filter((g) => grantCovers(g, c.callee))], [
+            ...(providerPlaced.get(c.callee) ?? []),
+            ...projectGrants.filter((g) => leftToProvider(g).length > 0),
+          ]),
     };
   });
 
   const invokerGrants: InvokerGrantMember[] = [];
   const unusedGrants: UnusedGrant[] = [];
-  const defaultUnnamed = found.some((c) => c.identity.kind === "default" && c.identity.principals.length === 0);
+  // A default-account member may be used by a caller whose default account cannot be named yet, or whose
+  // account the provider fills in only at deploy (a workload or event trigger that sets none).
+  const defaultUnnamed = found.some((c) => c.identity.kind === "default" && c.identity.principals.length === 0) || runtimes.some((r) => r.mayBeDefaultAccount);
   for (const g of grants) {
     if (!isInvoker(g)) continue;
     const targets = targetsOf.get(g) ?? [];
@@ -843,10 +868,10 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
         member,
         isPublic,
       });
-      // Unused: a known member (or one from an account in this stack) no call is made as. Members not
-      // readable during preview, and default-account members while some caller's default account cannot
-      // be named, are left out: nothing can be said about them yet.
-      const readable = m.value !== undefined || m.accounts.length > 0;
+      // Unused: a known member no call is made as. Members not known until deploy, and default-account
+      // members while some caller's default account cannot be named, are left out: nothing can be said
+      // about them yet.
+      const readable = m.value !== undefined;
       const maybeUnnamedDefault = defaultUnnamed && m.value !== undefined && /-compute@developer\.gserviceaccount\.com$/.test(m.value);
       if (!isPublic && readable && !used.has(m) && !maybeUnnamedDefault) unusedGrants.push({ grantUrn: g.resource.urn, grant: g.label, target, member });
     }
@@ -867,8 +892,30 @@ function targetLabel(g: Grant, targets: readonly Workload[]): string {
   return `${name}${typeof location === "string" ? ` (${location})` : ""}`;
 }
 
-/** The exact grant to add, and why each grant that names the callee does not count. */
-function fixFor(c: FoundCall, candidates: readonly Grant[]): string {
+/**
+ * A new account's member as a program can write it known before deploy: the email is `ID@PROJECT.iam.gserviceaccount.com`,
+ * and the account's id and project are its own inputs (its email is computed by the provider).
+ */
+function knownMemberOf(account: Account): string {
+  return `pulumi.interpolate\`serviceAccount:\${${account.label}.accountId}@\${${account.label}.project}.iam.gserviceaccount.com\``;
+}
+
+/**
+ * What of a grant's target (project, location) is not known until deploy and comes from no resource: the
+ * provider fills it in from its own configuration then, so during preview it cannot be matched to a callee.
+ */
+function leftToProvider(g: Grant): string[] {
+  return [
+    ...(g.project === unknown && g.projectDeps.size === 0 ? ["project"] : []),
+    ...(g.scope === "service" && g.location === unknown && g.locationDeps.size === 0 ? ["location"] : []),
+  ];
+}
+
+/**
+ * The exact grant to add, and why each grant that names the callee does not count: `candidates` cover it,
+ * `providerPlaced` name it but leave their project or location to the provider.
+ */
+function fixFor(c: FoundCall, candidates: readonly Grant[], providerPlaced: readonly Grant[]): string {
   const callee = c.callee;
   const location = typeof callee.location === "string" ? callee.location : undefined;
   const where = `${callee.label}${location ? ` (${location})` : ""}`;
@@ -882,17 +929,15 @@ function fixFor(c: FoundCall, candidates: readonly Grant[]): string {
     fix = `give ${c.caller} a dedicated service account and grant it ${invokerRole} on ${where} (or set projectNumber in the caller-has-run-invoker policy config, to name the default compute account)`;
   } else {
     const account = c.identity.principals.length === 1 ? c.identity.principals[0].account : undefined;
-    const member = c.identity.member
-      ? JSON.stringify(c.identity.member)
-      : account
-        ? `pulumi.interpolate\`serviceAccount:\${${account.label}.email}\``
-        : `"serviceAccount:<the account ${c.caller} runs as>"`;
+    const member = c.identity.member ? JSON.stringify(c.identity.member) : account ? knownMemberOf(account) : `"serviceAccount:<the account ${c.caller} runs as>"`;
     const grantee = c.identity.member ?? (account ? `new service account ${account.label}` : c.identity.description);
     const name = typeof callee.name === "string" ? JSON.stringify(callee.name) : `${callee.resource.name}.name`;
+    // Project and location are written out: left to the provider, they are not known during preview.
+    const project = typeof callee.project === "string" ? JSON.stringify(callee.project) : `${callee.resource.name}.project`;
     fix =
       `grant ${invokerRole} on ${where} to ${grantee}: ` +
       `new gcp.cloudrunv2.ServiceIamMember("${c.caller}-invokes-${callee.label}", { name: ${name}, ` +
-      `${location ? `location: ${JSON.stringify(location)}, ` : ""}role: "${invokerRole}", member: ${member} })`;
+      `location: ${location ? JSON.stringify(location) : `${callee.resource.name}.location`}, project: ${project}, role: "${invokerRole}", member: ${member} })`;
   }
   const notes = candidates.flatMap((g): string[] => {
     if (g.unreadable) return [`${g.label}'s policyData is not known until deploy, so it cannot be checked during preview`];
@@ -902,10 +947,21 @@ function fixFor(c: FoundCall, candidates: readonly Grant[]): string {
       return [`${g.label} grants ${role} on the Cloud Functions resource (${firstGen}a gen2 function is called through its Cloud Run service, which needs ${invokerRole})`];
     }
     if (g.role !== invokerRole) return [];
-    if (g.members.some((m) => m.value === undefined && m.accounts.length === 0)) {
+    const fromAccounts = g.members.flatMap((m) => (m.value === undefined ? m.accounts : []));
+    if (fromAccounts.length > 0) {
+      return [
+        `${g.label} has a member not known until deploy (from ${fromAccounts.map((a) => `new service account ${a.label}`).join(" or ")}): ` +
+          `during preview it could as well be user:EMAIL or the bare email, which grant nothing; write it as ${knownMemberOf(fromAccounts[0])}, which is known before deploy`,
+      ];
+    }
+    if (g.members.some((m) => m.value === undefined)) {
       return [`${g.label} has a member not known until deploy and not from a service account in this stack`];
     }
     return [`${g.label} grants ${invokerRole} on ${where} to ${g.members.map(describeMember).join(", ")}, not to this caller`];
   });
+  for (const g of providerPlaced) {
+    const fields = leftToProvider(g).join(" and ");
+    notes.push(`${g.label} leaves its ${fields} to the provider, which fills ${fields.includes(" and ") ? "them" : "it"} in only at deploy: set ${fields} so the grant can be checked during preview`);
+  }
   return notes.length === 0 ? fix : `${fix}. Note: ${notes.join("; ")}`;
 }

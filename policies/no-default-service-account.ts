@@ -15,9 +15,13 @@ export const noDefaultServiceAccount: StackValidationPolicy = {
     "and grant that account only the roles it needs.",
   validateStack: (args, reportViolation) => {
     const graph = buildCallGraph(plainResources(args.resources));
+    const fix = "Fix: give it a dedicated service account with only the roles it needs.";
     for (const runtime of graph.runtimes) {
-      if (!runtime.isDefaultAccount) continue;
-      reportViolation(`${runtime.who} runs as ${runtime.identity}. Fix: give it a dedicated service account with only the roles it needs.`, runtime.urn);
+      if (runtime.isDefaultAccount) reportViolation(`${runtime.who} runs as ${runtime.identity}. ${fix}`, runtime.urn);
+      // During preview an account the program does not set is unknown (the provider computes it): say what GCP will use.
+      else if (runtime.mayBeDefaultAccount) {
+        reportViolation(`${runtime.who} runs as ${runtime.identity}; where none is set, GCP runs it as the default compute account. ${fix}`, runtime.urn);
+      }
     }
   },
 };

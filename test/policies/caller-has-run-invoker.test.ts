@@ -37,7 +37,7 @@ describe.each(g.modes)("caller-has-run-invoker in %s mode", (mode) => {
       expect(found[0].message).toContain(mode === "update" ? `as serviceAccount:${email}` : `as new service account ${email}`);
       expect(found[0].message).toContain(
         `Fix: grant roles/run.invoker on grading (us-west2) to serviceAccount:${email}: new gcp.cloudrunv2.ServiceIamMember(` +
-          `"phase3-to-grading-invokes-grading", { name: "grading", location: "us-west2", role: "roles/run.invoker", member: "serviceAccount:${email}" })`,
+          `"phase3-to-grading-invokes-grading", { name: "grading", location: "us-west2", project: "nba-props-platform", role: "roles/run.invoker", member: "serviceAccount:${email}" })`,
       );
     });
 
@@ -153,10 +153,24 @@ describe.each(g.modes)("caller-has-run-invoker in %s mode", (mode) => {
       expect(await gaps(f.resources)).toEqual([]);
     });
 
-    it("given a v1 cloudrun.IamMember written with the service's literal name and location, then it grants the v2 service", async () => {
+    it("given a v1 cloudrun.IamMember written with the service's literal name, location and project, then it grants the v2 service", async () => {
       const { f, caller } = gradingWorld(mode);
-      g.grant(f, "cloudrun.IamMember", "grant", { name: "grading", location: "us-west2" }, caller.member);
+      g.grant(f, "cloudrun.IamMember", "grant", { name: "grading", location: "us-west2", project: g.project }, caller.member);
       expect(await gaps(f.resources)).toEqual([]);
+    });
+
+    it("given a grant that leaves its project and location to the provider, then it counts after up, and during preview (both unknown) it does not, and the fix says why", async () => {
+      const { f, caller } = gradingWorld(mode);
+      g.grant(f, "cloudrun.IamMember", "grant", { name: "grading" }, caller.member);
+      const found = await gaps(f.resources);
+      if (mode === "update") {
+        expect(found).toEqual([]);
+      } else {
+        expect(found).toHaveLength(1);
+        expect(found[0].message).toContain(
+          "Note: cloudrun.IamMember grant leaves its project and location to the provider, which fills them in only at deploy: set project and location so the grant can be checked during preview",
+        );
+      }
     });
 
     it("given a callee with invokerIamDisabled, then no grant is needed", async () => {
@@ -194,27 +208,66 @@ describe.each(g.modes)("caller-has-run-invoker in %s mode", (mode) => {
     });
   });
 
+  describe("members of a grant to a new account", () => {
+    // During preview the account's email is unknown, and Pulumi sends any string made from it wholly unknown
+    // (the Node SDK serializes an Output that is not known as the unknown sentinel, whatever its literal
+    // parts): the member's dependency names the account, but not whether it is `serviceAccount:EMAIL`.
+    it.each([
+      ["user:EMAIL", (w: ReturnType<typeof gradingWorld>) => w.f.interpolate("user:", w.caller.email)],
+      ["the bare email", (w: ReturnType<typeof gradingWorld>) => w.caller.email],
+    ])("given the member written as %s, then the call is a gap in update and in preview alike", async (_, memberOf) => {
+      const world = gradingWorld(mode);
+      g.grant(world.f, "cloudrunv2.ServiceIamMember", "grant", world.grading, memberOf(world));
+      const found = await gaps(world.f.resources);
+      expect(found).toHaveLength(1);
+      expect(found[0].message).toContain("phase3-to-grading calls grading (found by env GRADING_URL)");
+    });
+
+    it("given serviceAccount:${account.email}, then it counts after up; during preview it cannot (unknown, like the forms that are not grants), and the fix writes it from the account's id and project", async () => {
+      const world = gradingWorld(mode);
+      g.grant(world.f, "cloudrunv2.ServiceIamMember", "grant", world.grading, world.f.interpolate("serviceAccount:", world.caller.email));
+      const found = await gaps(world.f.resources);
+      if (mode === "update") {
+        expect(found).toEqual([]);
+      } else {
+        expect(found).toHaveLength(1);
+        expect(found[0].message).toContain(
+          "Note: cloudrunv2.ServiceIamMember grant has a member not known until deploy (from new service account phase3-to-grading): " +
+            "during preview it could as well be user:EMAIL or the bare email, which grant nothing; write it as " +
+            "pulumi.interpolate`serviceAccount:${phase3-to-grading.accountId}@${phase3-to-grading.project}.iam.gserviceaccount.com`, which is known before deploy",
+        );
+      }
+    });
+
+    it("given serviceAccount:ID@PROJECT.iam.gserviceaccount.com made from the account's own id and project, then it is known in preview too and counts in both modes", async () => {
+      const world = gradingWorld(mode);
+      expect(world.caller.member.value).toBe(`serviceAccount:${world.caller.emailAddress}`);
+      expect(world.caller.member.deps).toEqual([world.caller.urn]);
+      g.grant(world.f, "cloudrunv2.ServiceIamMember", "grant", world.grading, world.caller.member);
+      expect(await gaps(world.f.resources)).toEqual([]);
+    });
+  });
+
   describe("identities", () => {
-    it("given a caller with no account (the default compute account) and a grant to that account, then the call is granted once the number is known", async () => {
+    it("given a caller with no account and a grant to the default compute account, then the call is granted once GCP has named that account", async () => {
       const f = new g.Fixture(mode);
       const grading = g.service(f, "grading", { account: g.account(f, "grading-runtime") });
       g.fn(f, "phase3-to-grading", { env: { GRADING_URL: grading.url } });
       g.grant(f, "cloudrunv2.ServiceIamMember", "grant", grading, `serviceAccount:${g.defaultComputeEmail}`);
       const found = await gaps(f.resources);
       if (mode === "update") {
-        // The number comes from the callee's URL https://grading-756957797294.us-west2.run.app.
         expect(found).toEqual([]);
       } else {
-        // During preview no URL is known yet: the policy says what it assumed and fails closed.
+        // The provider computes the account GCP will use: during preview it is unknown, and unknown is never granted.
         expect(found).toHaveLength(1);
-        expect(found[0].message).toContain("as the default compute account (no service account set; its project number is not known: set projectNumber in the policy config)");
+        expect(found[0].message).toContain("as an account not known until deploy and not from a service account in this stack (serviceConfig)");
       }
     });
 
     it("given a caller whose account is not known during preview and does not come from an account in the stack, then it is a gap, never a pass", async () => {
       const f = new g.Fixture(mode);
       const grading = g.service(f, "grading", { account: g.account(f, "grading-runtime") });
-      const secret = f.add("gcp:secretmanager/secretVersion:SecretVersion", "runtime-email", { secretData: "x" }, { secretData: "x" });
+      const secret = f.add("gcp:secretmanager/secretVersion:SecretVersion", "runtime-email", { secretData: "x" });
       g.fn(f, "phase3-to-grading", { account: f.output(secret, "phase3-to-grading@nba-props-platform.iam.gserviceaccount.com"), env: { GRADING_URL: grading.url } });
       g.grant(f, "cloudrunv2.ServiceIamMember", "grant", grading, "serviceAccount:phase3-to-grading@nba-props-platform.iam.gserviceaccount.com");
       const found = await gaps(f.resources);
@@ -227,7 +280,7 @@ describe.each(g.modes)("caller-has-run-invoker in %s mode", (mode) => {
 describe("caller-has-run-invoker during preview, with unknowns everywhere", () => {
   it("given the grant's member is not known and not from an account in the stack, then it does not count", async () => {
     const { f, grading } = gradingWorld("preview");
-    const other = f.add("gcp:secretmanager/secretVersion:SecretVersion", "member", { secretData: "x" }, { secretData: "x" });
+    const other = f.add("gcp:secretmanager/secretVersion:SecretVersion", "member", { secretData: "x" });
     g.grant(f, "cloudrunv2.ServiceIamMember", "grant", grading, f.output(other, "serviceAccount:x@y.iam.gserviceaccount.com"));
     const found = await gaps(f.resources);
     expect(found).toHaveLength(1);
@@ -236,7 +289,7 @@ describe("caller-has-run-invoker during preview, with unknowns everywhere", () =
 
   it("given the grant's service name is not known and not from the callee, then it does not count", async () => {
     const { f, caller } = gradingWorld("preview");
-    const elsewhere = f.add("gcp:secretmanager/secretVersion:SecretVersion", "name", { secretData: "x" }, { secretData: "x" });
+    const elsewhere = f.add("gcp:secretmanager/secretVersion:SecretVersion", "name", { secretData: "x" });
     f.add("gcp:cloudrunv2/serviceIamMember:ServiceIamMember", "grant", {
       name: f.output(elsewhere, "grading"),
       location: g.region,
@@ -263,10 +316,10 @@ describe("caller-has-run-invoker during preview, with unknowns everywhere", () =
     expect(await gaps(f.resources)).toEqual([]);
   });
 
-  it("given projectNumber in the policy config, then a default-account caller is judged during preview", async () => {
+  it("given projectNumber in the policy config, then an Eventarc trigger with no account (the provider leaves it unset) is judged during preview", async () => {
     const f = new g.Fixture("preview");
     const grading = g.service(f, "grading", { account: g.account(f, "grading-runtime") });
-    g.fn(f, "phase3-to-grading", { env: { GRADING_URL: grading.url } });
+    g.eventarcTrigger(f, "grading-on-upload", { service: grading.nameOut, region: grading.locationOut });
     const configured = { source: "test", values: { [policy]: { projectNumber: g.projectNumber } } };
     await pack().configure(configured);
     try {

@@ -24,8 +24,9 @@ describe.each(g.modes)("no-default-service-account in %s mode", (mode) => {
     expect(found[0]).toMatchObject({ enforcementLevel: "advisory", urn: grading.urn });
     expect(found[0].message).toContain(
       mode === "update"
-        ? `grading (service) runs as default compute account ${g.defaultComputeEmail} (no service account set; project number from a Cloud Run URL in the stack)`
-        : "grading (service) runs as the default compute account (no service account set;",
+        ? `grading (service) runs as serviceAccount:${g.defaultComputeEmail}.`
+        : // The provider computes the account: during preview it is unknown, and the policy says what GCP will use.
+          "grading (service) runs as an account not known until deploy and not from a service account in this stack (template); where none is set, GCP runs it as the default compute account.",
     );
     expect(found[0].message).toContain("Fix: give it a dedicated service account with only the roles it needs.");
   });

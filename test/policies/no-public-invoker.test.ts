@@ -68,7 +68,7 @@ describe.each(g.modes)("no-public-invoker in %s mode", (mode) => {
 describe("no-public-invoker during preview", () => {
   it("given a public grant on a service name not known and not from a service in the stack, then it fails closed", async () => {
     const { f } = grading("preview");
-    const elsewhere = f.add("gcp:secretmanager/secretVersion:SecretVersion", "name", { secretData: "x" }, { secretData: "x" });
+    const elsewhere = f.add("gcp:secretmanager/secretVersion:SecretVersion", "name", { secretData: "x" });
     f.add("gcp:cloudrunv2/serviceIamMember:ServiceIamMember", "public", { name: f.output(elsewhere, "grading"), location: g.region, role: g.invoker, member: "allUsers" });
     const found = await withPublic(["grading"], f.resources);
     expect(found).toHaveLength(1);

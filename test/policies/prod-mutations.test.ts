@@ -62,7 +62,9 @@ function mutants(resources: readonly EngineResource[]): Mutant[] {
     const calls = served.map((c) => `${c.caller} calls ${c.callee}`);
     const via = served[0].via.replace(/^env .*/, "env");
     const memberFrom = grant.propertyDependencies.member?.[0];
-    const other = accounts.find((a) => a.urn !== memberFrom && `serviceAccount:${String(a.outputs.email ?? a.inputs.accountId)}` !== grant.inputs.member);
+    // An account's member as the stack writes it, from its id and project (known in preview too).
+    const memberOf = (a: EngineResource) => `serviceAccount:${String(a.inputs.accountId)}@${String(a.inputs.project)}.iam.gserviceaccount.com`;
+    const other = accounts.find((a) => a.urn !== memberFrom && memberOf(a) !== grant.inputs.member);
     const calleeUrn = served[0].calleeUrn;
     const elsewhere = workloads.find((w) => w.urn !== calleeUrn);
     if (!other || !elsewhere) throw new Error("the prod stack has more than one account and workload");
@@ -70,7 +72,7 @@ function mutants(resources: readonly EngineResource[]): Mutant[] {
     const onElsewhere = ["name", "location", "project"].reduce((g, property) => repoint(g, property, String(elsewhere.inputs[property]), elsewhere.urn), grant);
     return [
       { name: `remove ${grant.name}`, resources: replace(grant), calls, via },
-      { name: `${grant.name} to account ${String(other.inputs.accountId)}`, resources: replace(grant, repoint(grant, "member", `serviceAccount:${String(other.outputs.email)}`, other.urn)), calls, via },
+      { name: `${grant.name} to account ${String(other.inputs.accountId)}`, resources: replace(grant, repoint(grant, "member", memberOf(other), other.urn)), calls, via },
       { name: `${grant.name} on ${String(elsewhere.inputs.name)}`, resources: replace(grant, onElsewhere), calls, via },
     ];
   });

@@ -45,7 +45,7 @@ export function isUnknown(value: unknown): boolean {
 
 /**
  * The URN of the service account whose email the input at `path` holds. After `up` the email is known
- * and matched against the accounts' outputs; during preview it is unknown, and the account is the one
+ * and matched against the accounts' emails; during preview it is unknown, and the account is the one
  * Account the top-level property depends on.
  */
 export function accountAt(resources: readonly EngineResource[], resource: EngineResource, path: string): string {
@@ -68,9 +68,15 @@ function accountFor(resources: readonly EngineResource[], resource: EngineResour
     if (deps.length !== 1) throw new Error(`${resource.name}: ${property} depends on ${deps.length} service accounts, expected exactly one`);
     return deps[0];
   }
-  const account = accounts.find((a) => a.outputs.email === email);
+  const account = accounts.find((a) => emailOf(a) === email);
   if (!account) throw new Error(`${resource.name}: ${property} names ${email}, which is no service account of this stack`);
   return account.urn;
+}
+
+/** An account's email: known after `up`; during preview, what its id and project make it (ID@PROJECT.iam.gserviceaccount.com). */
+function emailOf(account: EngineResource): string {
+  const email = account.outputs.email;
+  return typeof email === "string" && !isUnknown(email) ? email : `${String(account.inputs.accountId)}@${String(account.inputs.project)}.iam.gserviceaccount.com`;
 }
 
 /**
