@@ -1,4 +1,4 @@
-// What every command-line tool shares: the exit-code contract of DESIGN.md and argument parsing that
+// What every command-line tool shares: the exit-code contract the README documents and argument parsing that
 // turns a usage mistake into a message, not a stack trace.
 import { readFileSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";

@@ -270,7 +270,7 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Cloud Run URLs (DESIGN.md): https://NAME-PROJECTNUMBER.REGION.run.app, https://NAME-HASH-REGIONCODE.a.run.app,
+// Cloud Run URLs (policies/README.md): https://NAME-PROJECTNUMBER.REGION.run.app, https://NAME-HASH-REGIONCODE.a.run.app,
 // and for gen2 functions https://REGION-PROJECT.cloudfunctions.net/NAME.
 
 /** What identifies the service behind a URL: its origin, plus the function name on cloudfunctions.net. */
@@ -425,7 +425,7 @@ const unauthenticated: Identity = {
 };
 
 // ---------------------------------------------------------------------------------------------------
-// Grants: every form DESIGN.md lists, matched by service name and location, not by resource type.
+// Grants: every form policies/README.md lists, matched by service name and location, not by resource type.
 
 interface GrantMember {
   /** Known member string, e.g. `serviceAccount:a@p.iam.gserviceaccount.com` or `allUsers`. */

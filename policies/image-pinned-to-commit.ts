@@ -7,7 +7,7 @@ import { commitLabel, commitLabelsOf } from "./labels";
 
 const commitPattern = /^[0-9a-f]{7,40}$/;
 const digestPattern = /@sha256:[0-9a-f]{64}$/;
-/** `NAME/COMMIT.zip`, as CI uploads function source (DESIGN.md). */
+/** `NAME/COMMIT.zip`, as the stack deploys function source (README: function sources). */
 const sourceObjectPattern = /^[^/]+\/([0-9a-f]{7,40})\.zip$/;
 
 /** The tag of an image reference (`REGISTRY/NAME:TAG[@sha256:…]`), if it has one. */
