@@ -132,7 +132,8 @@ async function runOnce(run: () => Promise<unknown>, opts: CaptureOptions): Promi
     Error.stackTraceLimit = stackTraceLimit;
   }
   if (duplicates.size > 0) throw new InputError([...duplicates.values()].filter(Boolean).join("\n"));
-  if (failure) throw failure.error;
+  // The program stops with a RunError on bad config or topology: bad input, which the tools report as such.
+  if (failure) throw failure.error instanceof pulumi.RunError ? new InputError(failure.error.message) : failure.error;
   const stack = captured.find((r) => r.type === rootStackType);
   return { resources: captured, outputs: stack?.outputs ?? {} };
 }

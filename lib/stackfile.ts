@@ -95,10 +95,17 @@ export function stackFilePath(stack: string): string {
   return relative(process.cwd(), join(__dirname, "..", `Pulumi.${stack}.yaml`));
 }
 
-/** The Pulumi project's name, from Pulumi.yaml: the engine puts it in every URN and tells the policy pack. */
-export function projectName(): string {
-  const doc: unknown = parseDocument(readInputFile(join(__dirname, "..", "Pulumi.yaml"), "project file")).toJS();
-  const name = doc !== null && typeof doc === "object" ? (doc as { name?: unknown }).name : undefined;
-  if (typeof name !== "string") throw new Error("Pulumi.yaml has no project name");
+/**
+ * The Pulumi project's name, from Pulumi.yaml: the engine puts it in every URN and tells the policy pack.
+ * A Pulumi.yaml that does not parse, or has no `name`, is bad input naming the file (and line).
+ */
+export function projectName(path = relative(process.cwd(), join(__dirname, "..", "Pulumi.yaml"))): string {
+  const text = readInputFile(path, "project file");
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) throw new InputError(syntaxError(path, text, doc, doc.errors[0], lineCounter));
+  const body: unknown = doc.toJS();
+  const name = body !== null && typeof body === "object" ? (body as { name?: unknown }).name : undefined;
+  if (typeof name !== "string" || name === "") throw new InputError(`${path}: expected the project's name as a top-level "name:" string`);
   return name;
 }

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { parseConfig, type StackConfig } from "../config";
+import { InputError } from "../lib/cli";
 import { captureProgram } from "../lib/capture";
 import { readStackFile } from "../lib/stackfile";
 import { pipeline } from "../pipeline";
@@ -311,5 +312,14 @@ describe("the program over a topology of the tests' own", () => {
     expect(error).toBeInstanceOf(pulumi.RunError);
     expect((error as Error).message).toContain('scheduler job ingest-hourly: calls "nowhere", which is not a service or function in pipeline.ts');
     expect(capture.resources.map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
+  });
+});
+
+describe("a topology mistake, as the tools see it", () => {
+  it("given a call to an unknown workload, when captured, then it is an InputError naming the entry (exit 2, no stack trace)", async () => {
+    const broken = { ...fixtureTopology, subscriptions: [{ ...fixtureTopology.subscriptions[0], callee: "nowhere" }] };
+    const capture = captureProgram(pipelineProgram(broken), { stack: "fixture", config: fixtureConfig, preview: true, project: "fixture" });
+    await expect(capture).rejects.toThrow(InputError);
+    await expect(capture).rejects.toThrow('push subscription transform-sub: calls "nowhere", which is not a service or function in pipeline.ts');
   });
 });

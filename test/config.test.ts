@@ -7,7 +7,7 @@ import { commitFor, formatProblems, parseConfig, type ConfigProblem, type StackC
 import { captureStack } from "../lib/capture";
 import { InputError } from "../lib/cli";
 import { looksLikeSecret } from "../lib/secrets";
-import { loadStackConfig, readStackFile } from "../lib/stackfile";
+import { loadStackConfig, projectName, readStackFile } from "../lib/stackfile";
 import { pipeline } from "../pipeline";
 import { workloadsOf } from "../topology";
 
@@ -319,6 +319,20 @@ describe("loadStackConfig", () => {
     expect(() => loadStackConfig(file)).toThrow(InputError);
     expect(() => loadStackConfig(file)).toThrow(`${file}:${at(text, needle, marker)}: not valid YAML: `);
     expect(() => loadStackConfig(file)).toThrow(message);
+  });
+
+  it.each([
+    ["without a name", "runtime: nodejs\n", "Pulumi.yaml: expected the project's name as a top-level \"name:\" string"],
+    ["that does not parse", "name: [nba-pipeline\nruntime: nodejs\n", "Pulumi.yaml:1:7: not valid YAML: "],
+  ])("given a Pulumi.yaml %s, when its project name is read, then it is an InputError naming the file", (_, text, message) => {
+    const file = join(dir, "Pulumi.yaml");
+    writeFileSync(file, text);
+    expect(() => projectName(file)).toThrow(InputError);
+    expect(() => projectName(file)).toThrow(`${file.slice(0, -"Pulumi.yaml".length)}${message}`);
+  });
+
+  it("given the project's Pulumi.yaml, when its name is read, then it is nba-pipeline", () => {
+    expect(projectName()).toBe("nba-pipeline");
   });
 
   it("given a file that does not exist, when loaded, then the message names it", () => {

@@ -10,6 +10,7 @@ import type { EngineResource } from "../lib/resources";
 import { buildCallGraph, isUnknown, types } from "../policies/callgraph";
 import { commitOf } from "../policies/labels";
 import { pipeline } from "../pipeline";
+import { validateTopology } from "../topology";
 import { formatCheck, formatDiagram, mandatoryCount, sortViolations, type CheckResult, type DataAccessRow, type PhaseRow, type WorkloadRow } from "./report";
 
 const usage = "usage: npm run check [-- --stack NAME] [--preview | --update] [--json] [--diagram FILE] [--policy-config FILE]";
@@ -38,6 +39,7 @@ function loadCapture(): CaptureStack {
 }
 
 export async function runCheck(opts: CheckOptions, capture: () => CaptureStack = loadCapture): Promise<CheckResult> {
+  validateTopology(pipeline);
   const stackFile = opts.stackFile ?? stackFilePath(opts.stack);
   const { file, config } = loadStackConfig(stackFile);
   const policyConfig = opts.policyConfigPath === undefined ? undefined : readPolicyConfig(opts.policyConfigPath);
