@@ -4,15 +4,16 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { InputError } from "../lib/cli";
 import { auditJson, formatAudit, main, runAudit } from "../tools/audit";
 import * as g from "./fixtures/gcp";
-import { checkpoint, stackExport, writeTemp } from "./fixtures/state";
+import { checkpoint, removeTemps, stackExport, writeTemp } from "./fixtures/state";
 
 const run = promisify(execFile);
 const repo = join(__dirname, "..");
 const tsx = join(repo, "node_modules", "tsx", "dist", "cli.mjs");
+afterAll(removeTemps);
 
 /** The ops log's prod: phase3-to-grading calls grading, and no grant lets it. Plus one advisory finding. */
 function deployed(withGrant: boolean) {
