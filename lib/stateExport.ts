@@ -31,7 +31,16 @@ export function parseStateExport(doc: unknown, where: string): EngineResource[] 
   if (!isObject(snapshot)) throw new InputError(`${where}: "${key}" must be an object`);
   const resources = snapshot.resources ?? [];
   if (!Array.isArray(resources)) throw new InputError(`${where}: "${key}.resources" must be an array`);
-  return resources.map((r: unknown, i) => toEngineResource(r, `${where}: ${key}.resources[${i}]`));
+  return resources.flatMap((r: unknown, i) => (isPendingDelete(r) ? [] : [toEngineResource(r, `${where}: ${key}.resources[${i}]`)]));
+}
+
+/**
+ * The old copy of a replaced resource, kept until it is deleted (`"delete": true`). It is not part of
+ * the stack any more, and `pulumi policy analyze` skips it: judged here, an old service at its old
+ * commit would split its deploy group, and drift would read its old commit.
+ */
+function isPendingDelete(r: unknown): boolean {
+  return isObject(r) && r.delete === true;
 }
 
 function toEngineResource(r: unknown, where: string): EngineResource {

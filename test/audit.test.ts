@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { InputError } from "../lib/cli";
 import { auditJson, formatAudit, main, runAudit } from "../tools/audit";
 import * as g from "./fixtures/gcp";
-import { checkpoint, removeTemps, stackExport, writeTemp } from "./fixtures/state";
+import { checkpoint, pendingDelete, removeTemps, stackExport, writeTemp } from "./fixtures/state";
 
 const run = promisify(execFile);
 const repo = join(__dirname, "..");
@@ -88,6 +88,20 @@ describe("audit of deployed state", () => {
     const out = new Sink();
     expect(await main(["--state", writeTemp("prod.json", stackExport(deployed(true)))], out as unknown as NodeJS.WritableStream)).toBe(0);
     expect(out.text).toContain("nba-pipeline/prod: 0 mandatory and 1 other violation in 8 resources");
+  });
+
+  it("given the old copy of a replaced service pending delete at another commit, when audited, then it is skipped as the engine skips it", async () => {
+    // Cloud Run services are replaced create-before-delete: for a while (or for good, if the delete
+    // failed) state holds the new copy and the old one, marked "delete": true, at the old commit.
+    const resources = deployed(true);
+    const grading = resources.find((r) => r.type === "gcp:cloudrunv2/service:Service");
+    if (!grading) throw new Error("fixture: no grading service");
+    const doc = stackExport(resources);
+    const old = pendingDelete(grading, (values) => values.replaceAll(g.commit, "1a8bbcb1"));
+    doc.deployment.resources.splice(2, 0, old);
+    const report = await runAudit({ state: writeTemp("prod.json", doc) });
+    expect(report.violations.map((v) => `${v.enforcementLevel} ${v.policyName}`)).toEqual(["advisory no-unused-invoker-grant"]);
+    expect(report.resourceCount).toBe(8);
   });
 
   it("given a policy config naming an unknown policy, when run, then an InputError names the file and nothing is printed", async () => {
