@@ -1,7 +1,13 @@
-// Reading deployed state: the JSON of `pulumi stack export` (deployment version 3), or the DIY/file
+// Reading deployed state: the JSON of `pulumi stack export` (deployment version 3 or 4), or the DIY/file
 // backend's checkpoint file, into the same EngineResource shape the offline capture produces.
 import { InputError, readInputFile } from "./cli";
 import type { EngineResource } from "./resources";
+
+/**
+ * Deployment versions read here. The CLI writes 4 instead of 3 when state uses what older CLIs cannot
+ * read (a tainted resource, resource hooks, replaceWith); resources keep the fields read here.
+ */
+const supportedVersions: readonly unknown[] = [3, 4];
 
 /** Reads a state file; every way it can be unreadable or malformed is an InputError naming the file and field. */
 export function readStateExport(path: string): EngineResource[] {
@@ -18,8 +24,8 @@ export function readStateExport(path: string): EngineResource[] {
 /** The resources of a parsed export; `where` names the file in messages. */
 export function parseStateExport(doc: unknown, where: string): EngineResource[] {
   if (!isObject(doc)) throw new InputError(`${where}: expected a JSON object from \`pulumi stack export\``);
-  if (doc.version !== 3) {
-    throw new InputError(`${where}: unsupported deployment version ${JSON.stringify(doc.version)}; expected 3 (Pulumi CLI 3.x \`pulumi stack export\`)`);
+  if (!supportedVersions.includes(doc.version)) {
+    throw new InputError(`${where}: unsupported deployment version ${JSON.stringify(doc.version)}; expected 3 or 4 (Pulumi CLI 3.x \`pulumi stack export\`)`);
   }
   // `pulumi stack export` wraps the snapshot in "deployment"; the file backend's checkpoint in "checkpoint.latest".
   const snapshot = "deployment" in doc ? doc.deployment : isObject(doc.checkpoint) ? doc.checkpoint.latest : undefined;

@@ -66,6 +66,17 @@ describe("audit of deployed state", () => {
     expect(fromCheckpoint.violations).toEqual(fromExport.violations);
   });
 
+  it("given the same state as deployment version 4 (written after `pulumi state taint`, or with hooks), when audited, then the verdicts are the same", async () => {
+    const fromExport = await auditGap();
+    const fromV4 = await runAudit({ state: writeTemp("prod.json", { ...stackExport(deployed(false)), version: 4 }) });
+    expect(fromV4.violations).toEqual(fromExport.violations);
+  });
+
+  it.each([2, 5])("given deployment version %i, when audited, then an InputError names the file and the version", async (version) => {
+    const file = writeTemp("prod.json", { ...stackExport(deployed(false)), version });
+    await expect(runAudit({ state: file })).rejects.toThrow(new InputError(`${file}: unsupported deployment version ${version}; expected 3 or 4 (Pulumi CLI 3.x \`pulumi stack export\`)`));
+  });
+
   it("given the gap, when rendered for --json, then each violation has policyName, enforcementLevel, urn and message", async () => {
     // That `--json` prints only this document, and exits 1, is checked on the command below.
     const doc = JSON.parse(JSON.stringify(auditJson(await auditGap()))) as ReturnType<typeof auditJson>;
@@ -138,8 +149,8 @@ describe("audit of malformed state", () => {
       }
     }),
     // JSON, but not an export of a supported version
-    fc.jsonValue().filter((v) => v === null || typeof v !== "object" || Array.isArray(v) || (v as { version?: unknown }).version !== 3).map((v) => JSON.stringify(v)),
-    fc.constantFrom(1, 2, 4, "3", null).map((version) => JSON.stringify({ ...valid, version })),
+    fc.jsonValue().filter((v) => v === null || typeof v !== "object" || Array.isArray(v) || ![3, 4].includes((v as { version?: number }).version ?? 0)).map((v) => JSON.stringify(v)),
+    fc.constantFrom(1, 2, 5, "3", "4", null).map((version) => JSON.stringify({ ...valid, version })),
     // the right version, the wrong shape
     fc.oneof(fc.integer(), fc.string(), fc.array(fc.jsonValue(), { minLength: 1 })).map((resources) => JSON.stringify({ version: 3, deployment: { resources } })),
     corruption.map(({ index, change }) => {

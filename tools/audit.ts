@@ -1,7 +1,7 @@
 // `npm run audit -- --state FILE [--policy-config FILE] [--json]`: the policy pack over what is already
 // deployed, as `pulumi policy analyze` does for existing state. FILE is the JSON of `pulumi stack export`
-// (deployment version 3) or a file backend's checkpoint. Exit 0: no mandatory violation; 1: some; 2: the
-// state or policy config cannot be read.
+// (deployment version 3 or 4) or a file backend's checkpoint. Exit 0: no mandatory violation; 1: some;
+// 2: the state or policy config cannot be read.
 import { exitCodes, InputError, parseToolArgs, runTool } from "../lib/cli";
 import { readPolicyConfig, startPolicyPack, type Violation } from "../lib/analyzer";
 import type { EngineResource } from "../lib/resources";
