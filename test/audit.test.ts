@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { InputError } from "../lib/cli";
 import { auditJson, formatAudit, main, runAudit } from "../tools/audit";
 import * as g from "./fixtures/gcp";
-import { checkpoint, pendingDelete, removeTemps, stackExport, writeTemp } from "./fixtures/state";
+import { checkpoint, ciphertextSecret, pendingDelete, plaintextSecret, removeTemps, stackExport, writeTemp } from "./fixtures/state";
 
 const run = promisify(execFile);
 const repo = join(__dirname, "..");
@@ -122,6 +122,62 @@ describe("audit of deployed state", () => {
       `${config}: caller-has-run-invokr: no such policy in this pack`,
     );
     expect(out.text).toBe("");
+  });
+});
+
+describe("audit of state holding secrets", () => {
+  /**
+   * phase3-to-grading runs as an account whose email is written as a literal (no dependency says which
+   * account it is), and is granted; grading's runtime account is granted nothing (one advisory).
+   */
+  function literalEmailStack() {
+    const f = new g.Fixture("update");
+    const grading = g.service(f, "grading", { account: g.account(f, "grading-runtime") });
+    const caller = g.account(f, "phase3-to-grading");
+    g.fn(f, "phase3-to-grading", { account: caller.emailAddress, env: { GRADING_URL: grading.url } });
+    g.grant(f, "cloudrunv2.ServiceIamMember", "p3g-invokes-grading", grading, caller.member);
+    return f.resources;
+  }
+  /** The export with the caller's account email, in its inputs and outputs, replaced by `secret`. */
+  function withSecretEmail(secret: (email: string) => unknown) {
+    const doc = stackExport(literalEmailStack());
+    for (const r of doc.deployment.resources) {
+      if (r.type !== "gcp:cloudfunctionsv2/function:Function") continue;
+      for (const values of [r.inputs, r.outputs] as Record<string, unknown>[]) {
+        const config = values.serviceConfig as { serviceAccountEmail: string };
+        config.serviceAccountEmail = secret(config.serviceAccountEmail) as string;
+      }
+    }
+    return doc;
+  }
+  const run = async (doc: unknown) => {
+    const out = new Sink();
+    const code = await main(["--state", writeTemp("prod.json", doc)], out as unknown as NodeJS.WritableStream);
+    const json = new Sink();
+    await main(["--state", writeTemp("prod.json", doc), "--json"], json as unknown as NodeJS.WritableStream);
+    return { code, text: out.text, json: JSON.parse(json.text) as ReturnType<typeof auditJson> };
+  };
+
+  it("given the caller's account email encrypted, when audited, then the call counts as not granted (exit 1) and the output says how many values were encrypted", async () => {
+    const { code, text, json } = await run(withSecretEmail(() => ciphertextSecret()));
+    expect(code).toBe(1);
+    expect(json.violations.map((v) => `${v.enforcementLevel} ${v.policyName} ${v.urn.split("::").pop()}`)).toContain(
+      "mandatory caller-has-run-invoker phase3-to-grading-function",
+    );
+    expect(json.encryptedValues).toBe(2);
+    expect(text.trimEnd().split("\n").pop()).toBe(
+      "2 values in the state file are encrypted secrets, read as not known (a caller whose account is one of them counts as not granted): " +
+        "for a full audit, export with `pulumi stack export --show-secrets`",
+    );
+  });
+
+  it("given the caller's account email as a --show-secrets plaintext secret, when audited, then the verdicts are those without secrets", async () => {
+    const withoutSecrets = await run(stackExport(literalEmailStack()));
+    const plaintext = await run(withSecretEmail((email) => plaintextSecret(email)));
+    expect(withoutSecrets.code).toBe(0);
+    expect(plaintext).toEqual(withoutSecrets);
+    expect(plaintext.json.encryptedValues).toBe(0);
+    expect(plaintext.text).not.toContain("encrypted");
   });
 });
 

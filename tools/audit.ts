@@ -24,11 +24,13 @@ export interface AuditReport {
   readonly policyPack: { readonly name: string; readonly version: string };
   /** Mandatory first, then by policy and resource. */
   readonly violations: readonly Violation[];
+  /** Encrypted secrets in the state, judged as values not known (an export without --show-secrets). */
+  readonly encryptedValues: number;
 }
 
 export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   // Both inputs are read before the pack starts: a bad file fails fast and nothing runs.
-  const resources = readStateExport(options.state);
+  const { resources, encryptedValues } = readStateExport(options.state);
   const policyConfig = options.policyConfig === undefined ? undefined : readPolicyConfig(options.policyConfig);
   const { project, stack } = stackOf(resources);
   const pack = await startPolicyPack({ project, stack, dryRun: false, ...(policyConfig ? { policyConfig } : {}) });
@@ -39,6 +41,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
       resourceCount: resources.filter((r) => r.custom).length,
       policyPack: { name: pack.info.name, version: pack.info.version },
       violations: sortViolations(await pack.analyze(resources)),
+      encryptedValues,
     };
   } finally {
     await pack.close();
@@ -60,7 +63,17 @@ export function formatAudit(report: AuditReport): string {
     `${report.project}/${report.stack}: ${mandatory} mandatory and ${others} other violation${others === 1 ? "" : "s"} in ` +
     `${report.resourceCount} resources (policy pack ${report.policyPack.name} ${report.policyPack.version})` +
     (mandatory > 0 ? "; the next `pulumi up` with this pack will be blocked" : "");
-  return `${[...formatViolations(report.violations), summary].join("\n")}\n`;
+  return `${[...formatViolations(report.violations), summary, ...secretsNote(report.encryptedValues)].join("\n")}\n`;
+}
+
+/** What an export without --show-secrets leaves out of the audit, and how to get a full one. */
+function secretsNote(encrypted: number): string[] {
+  if (encrypted === 0) return [];
+  const values = encrypted === 1 ? "1 value in the state file is an encrypted secret" : `${encrypted} values in the state file are encrypted secrets`;
+  return [
+    `${values}, read as not known (a caller whose account is one of them counts as not granted): ` +
+      "for a full audit, export with `pulumi stack export --show-secrets`",
+  ];
 }
 
 /** The `--json` document: stable field names CI reads. */
@@ -72,6 +85,7 @@ export function auditJson(report: AuditReport) {
     resourceCount: report.resourceCount,
     policyPack: report.policyPack,
     mandatoryCount: mandatoryCount(report.violations),
+    encryptedValues: report.encryptedValues,
   };
 }
 
