@@ -62,7 +62,9 @@ export function formatAudit(report: AuditReport): string {
   const summary =
     `${report.project}/${report.stack}: ${mandatory} mandatory and ${others} other violation${others === 1 ? "" : "s"} in ` +
     `${report.resourceCount} resources (policy pack ${report.policyPack.name} ${report.policyPack.version})` +
-    (mandatory > 0 ? "; the next `pulumi up` with this pack will be blocked" : "");
+    // Not "the next up is blocked": the engine runs stack policies only after `up` has applied its
+    // changes (and CI runs up with --skip-preview), so up changes prod first and fails after.
+    (mandatory > 0 ? "; `pulumi preview --policy-pack policies` fails on these; `pulumi up` would apply its changes and then fail" : "");
   return `${[...formatViolations(report.violations), summary, ...secretsNote(report.encryptedValues)].join("\n")}\n`;
 }
 
