@@ -1,6 +1,12 @@
 // Reading deployed state: the JSON of `pulumi stack export` (deployment version 3 or 4), or the DIY/file
 // backend's checkpoint file, into the same EngineResource shape the offline capture produces.
-import { InputError, readInputFile } from "./cli";
+//
+// A state file is read a chunk at a time and its resources one at a time (lib/jsonSplit.ts), so no
+// string of the whole file is ever made: a large stack's export passes V8's string limit (about 512 MB)
+// long before memory runs out, and a caller can encode each resource and let it go.
+import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { InputError } from "./cli";
+import { JsonArraySplitter, JsonSplitError } from "./jsonSplit";
 import { unknownValue, type EngineResource } from "./resources";
 
 /** The resources of a state file, as the engine hands them to a policy pack. */
@@ -10,45 +16,184 @@ export interface StateExport {
   readonly encryptedValues: number;
 }
 
+export type StateSummary = Omit<StateExport, "resources">;
+
 /**
  * Deployment versions read here. The CLI writes 4 instead of 3 when state uses what older CLIs cannot
  * read (a tainted resource, resource hooks, replaceWith); resources keep the fields read here.
  */
 const supportedVersions: readonly unknown[] = [3, 4];
 
+/** `pulumi stack export` wraps the snapshot in "deployment"; the file backend's checkpoint in "checkpoint.latest". */
+const resourceArrays = [
+  ["deployment", "resources"],
+  ["checkpoint", "latest", "resources"],
+] as const;
+
+const chunkBytes = 1024 * 1024;
+
 /** Reads a state file; every way it can be unreadable or malformed is an InputError naming the file and field. */
 export function readStateExport(path: string): StateExport {
-  const text = readInputFile(path, "state file");
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    throw new InputError(`${path}: not JSON (${(error as Error).message}); expected the output of \`pulumi stack export\``);
-  }
-  return parseStateExport(doc, path);
+  const resources: EngineResource[] = [];
+  const { encryptedValues } = scanStateExport(path, (r) => resources.push(r));
+  return { resources, encryptedValues };
 }
 
-/** The resources of a parsed export; `where` names the file in messages. */
+/**
+ * Hands each resource of a state file to `visit`, in order, as it is read (pending deletes skipped);
+ * InputError as readStateExport. A resource may have been visited before a later one turns out bad.
+ */
+export function scanStateExport(path: string, visit: (r: EngineResource) => void): StateSummary {
+  const reader = new StateReader(path, visit);
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  try {
+    for (;;) {
+      // A new buffer each time: a resource read across two chunks keeps a view of the first.
+      const chunk = Buffer.allocUnsafe(chunkBytes);
+      let read: number;
+      try {
+        read = readSync(fd, chunk, 0, chunkBytes, null);
+      } catch (error) {
+        throw unreadable(path, error);
+      }
+      if (read === 0) break;
+      reader.write(chunk.subarray(0, read));
+    }
+    return reader.end();
+  } catch (error) {
+    throw error instanceof StateSyntaxError ? notJson(path, error.message) : error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The resources of an export already in memory (a parsed document or its text); `where` names it in messages. */
 export function parseStateExport(doc: unknown, where: string): StateExport {
-  if (!isObject(doc)) throw new InputError(`${where}: expected a JSON object from \`pulumi stack export\``);
-  if (!supportedVersions.includes(doc.version)) {
-    throw new InputError(`${where}: unsupported deployment version ${JSON.stringify(doc.version)}; expected 3 or 4 (Pulumi CLI 3.x \`pulumi stack export\`)`);
+  const resources: EngineResource[] = [];
+  const reader = new StateReader(where, (r) => resources.push(r));
+  try {
+    reader.write(Buffer.from(typeof doc === "string" ? doc : JSON.stringify(doc), "utf8"));
+    return { resources, ...reader.end() };
+  } catch (error) {
+    if (error instanceof StateSyntaxError) throw new InputError(`${where}: not JSON (${error.message}); expected the output of \`pulumi stack export\``);
+    throw error;
   }
-  // `pulumi stack export` wraps the snapshot in "deployment"; the file backend's checkpoint in "checkpoint.latest".
-  const snapshot = "deployment" in doc ? doc.deployment : isObject(doc.checkpoint) ? doc.checkpoint.latest : undefined;
-  const key = "deployment" in doc ? "deployment" : "checkpoint.latest";
-  if (snapshot === undefined || snapshot === null) {
-    if (isObject(doc.checkpoint)) return { resources: [], encryptedValues: 0 }; // a stack that was created but never updated
-    throw new InputError(`${where}: expected a "deployment" object (stack export) or "checkpoint" (file backend state)`);
+}
+
+function unreadable(path: string, error: unknown): InputError {
+  return new InputError(`cannot read state file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+}
+
+/** The file is not JSON; where it is small enough to be one string, JSON.parse of it says where exactly. */
+function notJson(path: string, detail: string): InputError {
+  let message = detail;
+  if (statSync(path).size <= 64 * 1024 * 1024) {
+    try {
+      JSON.parse(readFileSync(path, "utf8"));
+    } catch (error) {
+      message = (error as Error).message;
+    }
   }
-  if (!isObject(snapshot)) throw new InputError(`${where}: "${key}" must be an object`);
-  const resources = snapshot.resources ?? [];
-  if (!Array.isArray(resources)) throw new InputError(`${where}: "${key}.resources" must be an array`);
-  const secrets = { encrypted: 0 };
-  return {
-    resources: resources.flatMap((r: unknown, i) => (isPendingDelete(r) ? [] : [toEngineResource(r, `${where}: ${key}.resources[${i}]`, secrets)])),
-    encryptedValues: secrets.encrypted,
-  };
+  return new InputError(`${path}: not JSON (${message}); expected the output of \`pulumi stack export\``);
+}
+
+/** Not JSON where the reader found it; the message says where in the file or which resource. */
+class StateSyntaxError extends Error {}
+
+/**
+ * The state file's bytes in, resources out. The version is checked as soon as it is read (it comes
+ * first in what the CLI writes), so resources are translated only from a version read here; the rest
+ * of the document's shape is checked from the skeleton at the end.
+ */
+class StateReader {
+  private readonly splitter: JsonArraySplitter;
+  private readonly secrets: SecretCount = { encrypted: 0 };
+  private versionChecked = false;
+  /** Resources read before the version: kept until it is known. */
+  private readonly early: { bytes: Buffer; index: number; path: readonly string[] }[] = [];
+
+  constructor(
+    private readonly where: string,
+    private readonly visit: (r: EngineResource) => void,
+  ) {
+    this.splitter = new JsonArraySplitter({
+      arrays: resourceArrays,
+      onElement: (bytes, index, path) => {
+        if (this.versionChecked) this.resource(bytes, index, path);
+        else this.early.push({ bytes: Buffer.from(bytes), index, path });
+      },
+      onMember: (key, text) => {
+        if (key !== "version") return;
+        let version: unknown;
+        try {
+          version = JSON.parse(text);
+        } catch {
+          return; // the skeleton's JSON.parse says what is wrong
+        }
+        this.checkVersion(version);
+      },
+    });
+  }
+
+  write(chunk: Buffer): void {
+    try {
+      this.splitter.write(chunk);
+    } catch (error) {
+      throw error instanceof JsonSplitError ? new StateSyntaxError(error.message) : error;
+    }
+  }
+
+  end(): StateSummary {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(this.splitter.end());
+    } catch (error) {
+      throw new StateSyntaxError((error as Error).message);
+    }
+    const where = this.where;
+    if (!isObject(doc)) throw new InputError(`${where}: expected a JSON object from \`pulumi stack export\``);
+    this.checkVersion(doc.version);
+    if ("deployment" in doc && "checkpoint" in doc) {
+      throw new InputError(`${where}: both "deployment" (stack export) and "checkpoint" (file backend state); expected one of them`);
+    }
+    const snapshot = "deployment" in doc ? doc.deployment : isObject(doc.checkpoint) ? doc.checkpoint.latest : undefined;
+    const key = "deployment" in doc ? "deployment" : "checkpoint.latest";
+    if (snapshot === undefined || snapshot === null) {
+      if (!isObject(doc.checkpoint)) throw new InputError(`${where}: expected a "deployment" object (stack export) or "checkpoint" (file backend state)`);
+      // a stack that was created but never updated
+    } else {
+      if (!isObject(snapshot)) throw new InputError(`${where}: "${key}" must be an object`);
+      if (snapshot.resources !== undefined && snapshot.resources !== null && !Array.isArray(snapshot.resources)) {
+        throw new InputError(`${where}: "${key}.resources" must be an array`);
+      }
+    }
+    return { encryptedValues: this.secrets.encrypted };
+  }
+
+  private checkVersion(version: unknown): void {
+    if (this.versionChecked) return;
+    if (!supportedVersions.includes(version)) {
+      throw new InputError(`${this.where}: unsupported deployment version ${JSON.stringify(version)}; expected 3 or 4 (Pulumi CLI 3.x \`pulumi stack export\`)`);
+    }
+    this.versionChecked = true;
+    for (const { bytes, index, path } of this.early.splice(0)) this.resource(bytes, index, path);
+  }
+
+  private resource(bytes: Buffer, index: number, path: readonly string[]): void {
+    const where = `${this.where}: ${path.slice(0, -1).join(".")}.resources[${index}]`;
+    let r: unknown;
+    try {
+      r = JSON.parse(bytes.toString("utf8"));
+    } catch (error) {
+      throw new StateSyntaxError(`in ${path.slice(0, -1).join(".")}.resources[${index}]: ${(error as Error).message}`);
+    }
+    if (!isPendingDelete(r)) this.visit(toEngineResource(r, where, this.secrets));
+  }
 }
 
 /**
