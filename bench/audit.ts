@@ -9,7 +9,7 @@
 // sampling. `node --require tsx/cjs bench/audit.ts 300000` runs one other size (300,000: about 600 MB).
 import { spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { EngineResource } from "../lib/resources";
@@ -29,11 +29,13 @@ export async function benchAudit(resourceCount = 50_000): Promise<void> {
     const size = statSync(file).size;
     print(`audit: export of ${resourceCount.toLocaleString("en-US")} resources, ${mb(size)}, generated in ${seconds(performance.now() - started)}`);
 
+    const loadBefore = loadavg()[0].toFixed(1);
     // As package.json's "audit" script runs it (npm's own start-up aside).
     const run = await measured(process.execPath, ["--require", "tsx/cjs", join(repo, "tools", "audit.ts"), "--state", file, "--json"]);
     if (run.code !== 0) throw new Error(`audit exited ${run.code}: ${run.stderr.slice(-2000)}`);
     const report = JSON.parse(run.stdout) as { resourceCount: number; mandatoryCount: number };
     const [audit, pack] = run.peaks;
+    const [auditCpu, packCpu] = run.cpuSeconds;
     print(
       `audit: ${report.resourceCount.toLocaleString("en-US")} resources, ${report.mandatoryCount} mandatory violations: ${seconds(run.wallMs)} wall ` +
         `(goal < ${goal.seconds} s: ${run.wallMs < goal.seconds * 1000 ? "met" : "MISSED"})`,
@@ -42,6 +44,8 @@ export async function benchAudit(resourceCount = 50_000): Promise<void> {
       `audit: peak RSS audit ${mb(audit ?? 0)}, policy pack ${mb(pack ?? 0)}, both together ${mb(run.peakSum)} ` +
         `(goal < ${mb(goal.bytes)} each: ${Math.max(audit ?? 0, pack ?? 0) < goal.bytes ? "met" : "MISSED"})`,
     );
+    // On a shared machine wall time varies with the load; CPU time much less.
+    print(`audit: CPU time audit ${(auditCpu ?? 0).toFixed(1)} s, policy pack ${(packCpu ?? 0).toFixed(1)} s (load average before: ${loadBefore})`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -149,12 +153,15 @@ interface Measured {
   readonly peaks: readonly number[];
   /** The highest sum of the processes' RSS seen while sampling. */
   readonly peakSum: number;
+  /** Each process's user and system CPU time, as last sampled, in the order of `peaks`. */
+  readonly cpuSeconds: readonly number[];
 }
 
 function measured(command: string, args: readonly string[]): Promise<Measured> {
   const started = performance.now();
   const child = spawn(command, args, { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
   const peaks = new Map<number, number>();
+  const cpu = new Map<number, number>();
   let peakSum = 0;
   const sample = () => {
     let sum = 0;
@@ -162,6 +169,7 @@ function measured(command: string, args: readonly string[]): Promise<Measured> {
       const status = procStatus(pid);
       if (!status) continue;
       peaks.set(pid, Math.max(peaks.get(pid) ?? 0, status.hwm));
+      cpu.set(pid, status.cpuSeconds);
       sum += status.rss;
     }
     peakSum = Math.max(peakSum, sum);
@@ -175,7 +183,7 @@ function measured(command: string, args: readonly string[]): Promise<Measured> {
     child.once("error", reject);
     child.once("close", (code) => {
       clearInterval(timer);
-      resolve({ code, stdout, stderr, wallMs: performance.now() - started, peaks: [...peaks.values()], peakSum });
+      resolve({ code, stdout, stderr, wallMs: performance.now() - started, peaks: [...peaks.values()], peakSum, cpuSeconds: [...cpu.values()] });
     });
   });
 }
@@ -192,11 +200,14 @@ function tree(pid: number | undefined): number[] {
   return [pid, ...children.flatMap(tree)];
 }
 
-function procStatus(pid: number): { rss: number; hwm: number } | undefined {
+function procStatus(pid: number): { rss: number; hwm: number; cpuSeconds: number } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/status`, "utf8");
     const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0) * 1024;
-    return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+    // /proc/PID/stat after the command name: state is field 3, utime and stime fields 14 and 15, in ticks of 1/100 s.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { rss: kb("VmRSS"), hwm: kb("VmHWM"), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100 };
   } catch {
     return undefined;
   }
