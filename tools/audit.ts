@@ -3,9 +3,8 @@
 // (deployment version 3 or 4) or a file backend's checkpoint. Exit 0: no mandatory violation; 1: some;
 // 2: the state or policy config cannot be read.
 import { exitCodes, InputError, parseToolArgs, runTool } from "../lib/cli";
-import { readPolicyConfig, startPolicyPack, type Violation } from "../lib/analyzer";
-import type { EngineResource } from "../lib/resources";
-import { readStateExport } from "../lib/stateExport";
+import { encodeResource, readPolicyConfig, startPolicyPack, type EncodedResource, type Violation } from "../lib/analyzer";
+import { scanStateExport } from "../lib/stateExport";
 import { formatViolations, mandatoryCount, sortViolations } from "./report";
 
 const usage = "usage: npm run audit -- --state FILE [--policy-config FILE] [--json]";
@@ -29,16 +28,23 @@ export interface AuditReport {
 }
 
 export async function runAudit(options: AuditOptions): Promise<AuditReport> {
-  // Both inputs are read before the pack starts: a bad file fails fast and nothing runs.
-  const { resources, encryptedValues } = readStateExport(options.state);
+  // Both inputs are read before the pack starts: a bad file fails fast and nothing runs. Each resource
+  // is encoded for the pack as it is read and then let go: parsed, a large stack's resources took
+  // several times the file's size in memory, the requests take about half of it.
   const policyConfig = options.policyConfig === undefined ? undefined : readPolicyConfig(options.policyConfig);
-  const { project, stack } = stackOf(resources);
+  const resources: EncodedResource[] = [];
+  let customCount = 0;
+  const { encryptedValues } = scanStateExport(options.state, (r) => {
+    resources.push(encodeResource(r));
+    if (r.custom) customCount++;
+  });
+  const { project, stack } = stackOf(resources[0]?.urn);
   const pack = await startPolicyPack({ project, stack, dryRun: false, ...(policyConfig ? { policyConfig } : {}) });
   try {
     return {
       project,
       stack,
-      resourceCount: resources.filter((r) => r.custom).length,
+      resourceCount: customCount,
       policyPack: { name: pack.info.name, version: pack.info.version },
       violations: sortViolations(await pack.analyze(resources)),
       encryptedValues,
@@ -48,9 +54,9 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   }
 }
 
-/** The project and stack the state belongs to, from its URNs (`urn:pulumi:STACK::PROJECT::…`). */
-function stackOf(resources: readonly EngineResource[]): { project: string; stack: string } {
-  const [stack, project] = resources[0]?.urn.slice("urn:pulumi:".length).split("::") ?? [];
+/** The project and stack the state belongs to, from a URN of it (`urn:pulumi:STACK::PROJECT::…`). */
+function stackOf(urn: string | undefined): { project: string; stack: string } {
+  const [stack, project] = urn?.slice("urn:pulumi:".length).split("::") ?? [];
   // A stack that was never deployed has no resources to name it; the pack only passes these on.
   return { project: project || "unknown", stack: stack || "unknown" };
 }
