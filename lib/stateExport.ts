@@ -42,8 +42,10 @@ export function readStateExport(path: string): StateExport {
 /**
  * Hands each resource of a state file to `visit`, in order, as it is read (pending deletes skipped);
  * InputError as readStateExport. A resource may have been visited before a later one turns out bad.
+ * `chunkRead` is called with the bytes read so far after each chunk (a megabyte) is read and its
+ * resources visited.
  */
-export function scanStateExport(path: string, visit: (r: EngineResource) => void): StateSummary {
+export function scanStateExport(path: string, visit: (r: EngineResource) => void, chunkRead?: (bytesRead: number) => void): StateSummary {
   const reader = new StateReader(path, visit);
   let fd: number;
   try {
@@ -52,7 +54,7 @@ export function scanStateExport(path: string, visit: (r: EngineResource) => void
     throw unreadable(path, error);
   }
   try {
-    for (;;) {
+    for (let bytesRead = 0; ; ) {
       // A new buffer each time: a resource read across two chunks keeps a view of the first.
       const chunk = Buffer.allocUnsafe(chunkBytes);
       let read: number;
@@ -63,6 +65,8 @@ export function scanStateExport(path: string, visit: (r: EngineResource) => void
       }
       if (read === 0) break;
       reader.write(chunk.subarray(0, read));
+      bytesRead += read;
+      chunkRead?.(bytesRead);
     }
     return reader.end();
   } catch (error) {

@@ -1,10 +1,12 @@
 // npm run audit: the pack over deployed state (`pulumi stack export` or a file backend checkpoint).
 // The work is tested through runAudit/main; the CLI runs as a subprocess for its exit codes and stderr.
 import { execFile } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { generatedStack } from "../bench/policies";
 import { InputError } from "../lib/cli";
 import { auditJson, formatAudit, main, runAudit } from "../tools/audit";
 import * as g from "./fixtures/gcp";
@@ -232,6 +234,23 @@ describe("audit of malformed state", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("audit of a state file of several megabytes", () => {
+  /** The node processes this test process started that are still running. */
+  const children = () =>
+    readdirSync(`/proc/${process.pid}/task`).flatMap((task) => readFileSync(`/proc/${process.pid}/task/${task}/children`, "utf8").trim().split(/\s+/).filter(Boolean));
+
+  it("given an export bad only at its end, when audited, then an InputError names the resource and the pack started early is stopped", async () => {
+    const doc = stackExport(generatedStack("update", 2_000));
+    const last = doc.deployment.resources.length - 1;
+    (doc.deployment.resources[last] as Record<string, unknown>).urn = 42;
+    const file = writeTemp("prod.json", JSON.stringify(doc, null, 4));
+    expect(statSync(file).size).toBeGreaterThan(2 * 1024 * 1024);
+    const before = children();
+    await expect(runAudit({ state: file })).rejects.toThrow(new InputError(`${file}: deployment.resources[${last}].urn: expected a non-empty string`));
+    expect(children()).toEqual(before);
   });
 });
 

@@ -3,11 +3,14 @@
 // (deployment version 3 or 4) or a file backend's checkpoint. Exit 0: no mandatory violation; 1: some;
 // 2: the state or policy config cannot be read.
 import { exitCodes, InputError, parseToolArgs, runTool } from "../lib/cli";
-import { encodeResource, readPolicyConfig, startPolicyPack, type EncodedResource, type Violation } from "../lib/analyzer";
+import { encodeResource, readPolicyConfig, startPolicyPack, type EncodedResource, type PolicyPackSession, type Violation } from "../lib/analyzer";
 import { scanStateExport } from "../lib/stateExport";
 import { formatViolations, mandatoryCount, sortViolations } from "./report";
 
 const usage = "usage: npm run audit -- --state FILE [--policy-config FILE] [--json]";
+
+/** How much of the state file is read before the pack is started alongside the rest. */
+const earlyStartBytes = 1024 * 1024;
 
 export interface AuditOptions {
   /** A `pulumi stack export` file, or a file backend's checkpoint. */
@@ -28,19 +31,35 @@ export interface AuditReport {
 }
 
 export async function runAudit(options: AuditOptions): Promise<AuditReport> {
-  // Both inputs are read before the pack starts: a bad file fails fast and nothing runs. Each resource
-  // is encoded for the pack as it is read and then let go: parsed, a large stack's resources took
-  // several times the file's size in memory, the requests take about half of it.
   const policyConfig = options.policyConfig === undefined ? undefined : readPolicyConfig(options.policyConfig);
+  // Each resource is encoded for the pack as it is read and then let go: parsed, a large stack's
+  // resources took several times the file's size in memory; the requests take about half of it.
   const resources: EncodedResource[] = [];
   let customCount = 0;
-  const { encryptedValues } = scanStateExport(options.state, (r) => {
-    resources.push(encodeResource(r));
-    if (r.custom) customCount++;
-  });
-  const { project, stack } = stackOf(resources[0]?.urn);
-  const pack = await startPolicyPack({ project, stack, dryRun: false, ...(policyConfig ? { policyConfig } : {}) });
+  // The pack starts once a megabyte has been read without fault, and starts up (its own process)
+  // while the rest is read: a bad file under a megabyte runs nothing; a larger one found bad further
+  // on stops the pack again.
+  let started: Promise<PolicyPackSession> | undefined;
+  const start = () => startPolicyPack({ ...stackOf(resources[0]?.urn), dryRun: false, ...(policyConfig ? { policyConfig } : {}) });
+  let encryptedValues: number;
   try {
+    ({ encryptedValues } = scanStateExport(
+      options.state,
+      (r) => {
+        resources.push(encodeResource(r));
+        if (r.custom) customCount++;
+      },
+      (bytesRead) => {
+        if (bytesRead >= earlyStartBytes && resources.length > 0) started ??= start();
+      },
+    ));
+  } catch (error) {
+    await started?.then((pack) => pack.close(), () => undefined);
+    throw error;
+  }
+  const pack = await (started ?? start());
+  try {
+    const { project, stack } = stackOf(resources[0]?.urn);
     return {
       project,
       stack,
