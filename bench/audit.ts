@@ -55,7 +55,7 @@ export async function benchAudit(resourceCount = 50_000): Promise<void> {
 // The export, written a resource at a time (no one string of the whole file: at 300,000 resources it
 // would pass V8's string limit).
 
-export function writeExport(file: string, resources: readonly EngineResource[]): void {
+function writeExport(file: string, resources: readonly EngineResource[]): void {
   const fd = openSync(file, "w");
   try {
     // Indented by four spaces, as `pulumi stack export` writes it (the resources three levels deep).
