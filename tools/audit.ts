@@ -1,7 +1,8 @@
 // `npm run audit -- --state FILE [--policy-config FILE] [--json]`: the policy pack over what is already
 // deployed, as `pulumi policy analyze` does for existing state. FILE is the JSON of `pulumi stack export`
-// (deployment version 3 or 4) or a file backend's checkpoint. Exit 0: no mandatory violation; 1: some;
-// 2: the state or policy config cannot be read.
+// (deployment version 3 or 4) or a file backend's checkpoint; old copies pending delete are skipped and
+// encrypted secrets judged as values not known (lib/stateExport.ts). Exit 0: no mandatory violation;
+// 1: some; 2: the state or policy config cannot be read.
 import { exitCodes, InputError, parseToolArgs, runTool } from "../lib/cli";
 import { encodeResource, readPolicyConfig, startPolicyPack, type EncodedResource, type PolicyPackSession, type Violation } from "../lib/analyzer";
 import { scanStateExport } from "../lib/stateExport";
@@ -88,7 +89,7 @@ export function formatAudit(report: AuditReport): string {
     `${report.project}/${report.stack}: ${mandatory} mandatory and ${others} other violation${others === 1 ? "" : "s"} in ` +
     `${report.resourceCount} resources (policy pack ${report.policyPack.name} ${report.policyPack.version})` +
     // Not "the next up is blocked": the engine runs stack policies only after `up` has applied its
-    // changes (and CI runs up with --skip-preview), so up changes prod first and fails after.
+    // changes (and pulumi/actions in CI runs up with --skip-preview), so up changes prod, then fails.
     (mandatory > 0 ? "; `pulumi preview --policy-pack policies` fails on these; `pulumi up` would apply its changes and then fail" : "");
   return `${[...formatViolations(report.violations), summary, ...secretsNote(report.encryptedValues)].join("\n")}\n`;
 }
