@@ -19,7 +19,7 @@ import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { z } from "zod";
 import { InputError, readInputFile } from "./cli";
 import type { PlainResource } from "../policies/callgraph";
-import { encodeAnalyzeRequest, encodeAnalyzerResource, encodeAnalyzeStackRequest, stateOf, toWire } from "./analyzerWire";
+import { analyzeStackRequestSize, encodeAnalyzeRequest, encodeAnalyzerResource, encodeAnalyzeStackRequest, stateOf, toWire } from "./analyzerWire";
 import { connectUnary, UnaryCallError } from "./grpcUnary";
 import type { EngineResource } from "./resources";
 
@@ -166,14 +166,15 @@ export async function startPolicyPack(options: PolicyPackOptions): Promise<Polic
     await configure(options.policyConfig);
 
     const analyzeStack = async (resources: readonly AnalyzedResource[]) => {
-      const request = encodeAnalyzeStackRequest(resources.map((r) => ("stackResource" in r ? r.stackResource : encodeAnalyzerResource(r))));
-      if (request.length > maxMessageBytes) {
+      const encoded = resources.map((r) => ("stackResource" in r ? r.stackResource : encodeAnalyzerResource(r)));
+      const size = analyzeStackRequestSize(encoded);
+      if (size > maxMessageBytes) {
         throw new PolicyPackError(
-          `the AnalyzeStack request for these ${resources.length} resources is ${Math.ceil(request.length / 2 ** 20)} MiB, more than the ` +
+          `the AnalyzeStack request for these ${resources.length} resources is ${Math.ceil(size / 2 ** 20)} MiB, more than the ` +
             `${maxMessageBytes / 2 ** 20} MiB a Node policy pack accepts: the engine could not send it either`,
         );
       }
-      return toViolations(await callEncoded("AnalyzeStack", request), "");
+      return toViolations(await callEncoded("AnalyzeStack", encodeAnalyzeStackRequest(encoded)), "");
     };
     // A window of requests in flight, each answered in the order of the resources.
     const analyzeEach = async (resources: readonly AnalyzedResource[]) => {

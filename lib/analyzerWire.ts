@@ -90,11 +90,16 @@ export function encodeAnalyzerResource(r: EngineResource): Buffer {
   return w.finish();
 }
 
-/** AnalyzeStackRequest{repeated AnalyzerResource resources = 1}, from encoded resources. */
-export function encodeAnalyzeStackRequest(resources: readonly Uint8Array[]): Buffer {
+/** The size of the AnalyzeStackRequest of these encoded resources, known before it is made. */
+export function analyzeStackRequestSize(resources: readonly Uint8Array[]): number {
   let size = 0;
   for (const r of resources) size += 1 + varintSize(r.length) + r.length;
-  const out = Buffer.allocUnsafe(size);
+  return size;
+}
+
+/** AnalyzeStackRequest{repeated AnalyzerResource resources = 1}, from encoded resources. */
+export function encodeAnalyzeStackRequest(resources: readonly Uint8Array[]): Buffer {
+  const out = Buffer.allocUnsafe(analyzeStackRequestSize(resources));
   let at = 0;
   for (const r of resources) {
     out[at++] = (1 << 3) | delimited;

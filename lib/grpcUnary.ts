@@ -31,14 +31,23 @@ export function connectUnary(address: string): UnaryConnection {
     broken = error;
   });
   return {
-    call: (path, request) => (broken ? Promise.reject(new UnaryCallError(`connection failed: ${broken.message}`)) : unary(session, path, request)),
+    call: (path, request) => {
+      if (broken) return Promise.reject(new UnaryCallError(`${path}: connection failed: ${broken.message}`));
+      if (session.closed || session.destroyed) return Promise.reject(new UnaryCallError(`${path}: the connection is closed`));
+      return unary(session, path, request);
+    },
     close: () => session.close(),
   };
 }
 
 function unary(session: http2.ClientHttp2Session, path: string, request: Uint8Array): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" });
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" });
+    } catch (error) {
+      return reject(new UnaryCallError(`${path}: ${(error as Error).message}`));
+    }
     // The message is written as it is, after its 5-byte prefix: no copy of a request of megabytes.
     stream.write(prefix(request.length));
     stream.end(request);
@@ -54,6 +63,8 @@ function unary(session: http2.ClientHttp2Session, path: string, request: Uint8Ar
     stream.on("trailers", read);
     stream.on("data", (chunk: Buffer) => chunks.push(chunk));
     stream.on("error", (error) => reject(new UnaryCallError(`${path}: ${error.message}`)));
+    // Closed with neither an end nor an error (the connection dropped): fail, rather than wait forever.
+    stream.on("close", () => reject(new UnaryCallError(`${path}: the call was closed before it was answered`)));
     stream.on("end", () => {
       if (status === undefined) return reject(new UnaryCallError(`${path}: the server ended the call without a gRPC status`));
       if (status !== "0") return reject(new UnaryCallError(message || `${path}: gRPC status ${status}`, Number(status)));

@@ -40,6 +40,21 @@ describe("gRPC unary calls over our own HTTP/2 connection", () => {
     expect(error).toMatchObject({ code: grpc.status.UNIMPLEMENTED });
   });
 
+  it("given a server that goes away during a call, when called, then the call fails rather than waiting forever", async () => {
+    const dying = new grpc.Server();
+    dying.addService(service, { echo: () => undefined, fail: () => undefined }); // never answers
+    const port = await new Promise<number>((resolve, reject) => dying.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))));
+    const doomed = connectUnary(`127.0.0.1:${port}`);
+    try {
+      const pending = doomed.call("/test.Test/Echo", Buffer.from("x"));
+      setTimeout(() => dying.forceShutdown(), 100);
+      await expect(pending).rejects.toBeInstanceOf(UnaryCallError);
+      await expect(doomed.call("/test.Test/Echo", Buffer.from("x"))).rejects.toBeInstanceOf(UnaryCallError);
+    } finally {
+      doomed.close();
+    }
+  });
+
   it("given a server that is gone, when called, then the call fails with an error rather than hanging or crashing", async () => {
     const lonely = new grpc.Server();
     const port = await new Promise<number>((resolve, reject) => lonely.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))));
