@@ -2,6 +2,7 @@
 // parallel: each would slow the others on a 2-core machine). `--only NAME` runs some of them.
 import { exitCodes, InputError, parseToolArgs, runTool } from "../lib/cli";
 import { benchCalls } from "./calls";
+import { benchAudit } from "./audit";
 import { benchCheck } from "./check";
 import { benchDrift } from "./drift";
 import { benchPolicies } from "./policies";
@@ -14,6 +15,7 @@ export const benches: Readonly<Record<string, () => Promise<void>>> = {
   check: benchCheck,
   drift: benchDrift,
   calls: benchCalls,
+  audit: benchAudit,
 };
 
 const usage = `usage: npm run bench [-- --only NAME[,NAME…]]
@@ -22,7 +24,8 @@ const usage = `usage: npm run bench [-- --only NAME[,NAME…]]
             policies  policy pack start-up and AnalyzeStack at 1,000 and 10,000 resources
             check     npm run check end to end against its floor
             drift     drift over a generated app repository of 10,000 commits
-            calls     npm run calls over a generated app repository of the app's size (APP_REPO: also a real clone)`;
+            calls     npm run calls over a generated app repository of the app's size (APP_REPO: also a real clone)
+            audit     npm run audit over a 50,000-resource export: time and peak memory`;
 
 export async function main(argv: readonly string[], all: Readonly<Record<string, () => Promise<void>>> = benches): Promise<number> {
   const args = parseToolArgs(argv, { only: { type: "string", multiple: true } }, usage);

@@ -5,8 +5,9 @@
 // (outputs with parents and dependencies). Every verdict a test, `check` or `audit` reports is the pack's own.
 //
 // Surface: readPolicyConfig(file), startPolicyPack(options) → session { info, configure(config),
-// analyze(resources), analyzeStack(resources), close() }, and toPlainResources(resources) for the call
-// graph. Bad policy config is an InputError; a pack that cannot start or fails a request is a
+// analyze(resources), analyzeStack(resources), close() }, encodeResource(resource) to encode a resource
+// once and let it go (lib/analyzerWire.ts writes the bytes), and toPlainResources(resources) for the
+// call graph. Bad policy config is an InputError; a pack that cannot start or fails a request is a
 // PolicyPackError carrying the pack's stderr.
 import { spawn } from "node:child_process";
 import * as path from "node:path";
@@ -18,6 +19,8 @@ import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { z } from "zod";
 import { InputError, readInputFile } from "./cli";
 import type { PlainResource } from "../policies/callgraph";
+import { analyzeStackRequestSize, encodeAnalyzeRequest, encodeAnalyzerResource, encodeAnalyzeStackRequest, stateOf, toWire } from "./analyzerWire";
+import { connectUnary, UnaryCallError } from "./grpcUnary";
 import type { EngineResource } from "./resources";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
@@ -66,14 +69,25 @@ export interface PolicyPackOptions {
   readonly packDir?: string;
 }
 
+/** A resource as the two requests about it carry it, encoded once (encodeResource). */
+export interface EncodedResource {
+  readonly urn: string;
+  /** AnalyzeRequest: its inputs. */
+  readonly analyzeRequest: Uint8Array;
+  /** AnalyzerResource: its state, one of AnalyzeStack's resources. */
+  readonly stackResource: Uint8Array;
+}
+
+export type AnalyzedResource = EngineResource | EncodedResource;
+
 export interface PolicyPackSession {
   readonly info: PolicyPackInfo;
   /** Reconciles and sends policy config (replacing any earlier); InputError naming every problem. */
   configure(policyConfig?: PolicyConfig): Promise<void>;
   /** What `pulumi preview`/`up` runs: Analyze for each resource's inputs, then AnalyzeStack. */
-  analyze(resources: readonly EngineResource[]): Promise<Violation[]>;
+  analyze(resources: readonly AnalyzedResource[]): Promise<Violation[]>;
   /** AnalyzeStack alone (the stack policies). */
-  analyzeStack(resources: readonly EngineResource[]): Promise<Violation[]>;
+  analyzeStack(resources: readonly AnalyzedResource[]): Promise<Violation[]>;
   close(): Promise<void>;
 }
 
@@ -86,7 +100,8 @@ export const defaultPackDir = path.resolve(__dirname, "..", "policies");
 const repoRoot = path.resolve(__dirname, "..");
 const startTimeoutMs = 120_000;
 const maxMessageBytes = 400 * 1024 * 1024; // what the Node policy server accepts
-const analyzeConcurrency = 32;
+/** Analyze requests in flight at once: enough that neither process waits on the other. */
+const analyzeConcurrency = 64;
 
 export async function startPolicyPack(options: PolicyPackOptions): Promise<PolicyPackSession> {
   const packDir = options.packDir ?? defaultPackDir;
@@ -102,8 +117,20 @@ export async function startPolicyPack(options: PolicyPackOptions): Promise<Polic
         else resolve(response);
       }),
     );
+  // Analyze and AnalyzeStack, the calls that scale with the stack: their requests are already bytes
+  // (lib/analyzerWire.ts) and go over a connection of their own (lib/grpcUnary.ts).
+  const unary = connectUnary(`127.0.0.1:${pack.port}`);
+  const callEncoded = async (method: "Analyze" | "AnalyzeStack", request: Uint8Array): Promise<pb.AnalyzeResponse> => {
+    try {
+      return pb.AnalyzeResponse.deserializeBinary(await unary.call(`/pulumirpc.Analyzer/${method}`, request));
+    } catch (error) {
+      if (!(error instanceof UnaryCallError)) throw error;
+      throw Object.assign(new PolicyPackError(`policy pack ${method} failed: ${error.message}${pack.stderrTail()}`), { code: error.code });
+    }
+  };
   const close = async () => {
     client.close();
+    unary.close();
     await pack.stop();
   };
 
@@ -138,16 +165,31 @@ export async function startPolicyPack(options: PolicyPackOptions): Promise<Polic
     };
     await configure(options.policyConfig);
 
-    const analyzeStack = async (resources: readonly EngineResource[]) =>
-      toViolations(await call<pb.AnalyzeStackRequest, pb.AnalyzeResponse>("AnalyzeStack", client.analyzeStack, stackRequest(resources)), "");
-    const analyzeEach = async (resources: readonly EngineResource[]) => {
-      const violations: Violation[] = [];
-      for (let i = 0; i < resources.length; i += analyzeConcurrency) {
-        const batch = resources.slice(i, i + analyzeConcurrency);
-        const responses = await Promise.all(batch.map((r) => call<pb.AnalyzeRequest, pb.AnalyzeResponse>("Analyze", client.analyze, toAnalyzeRequest(r))));
-        responses.forEach((response, j) => violations.push(...toViolations(response, batch[j].urn)));
+    const analyzeStack = async (resources: readonly AnalyzedResource[]) => {
+      const encoded = resources.map((r) => ("stackResource" in r ? r.stackResource : encodeAnalyzerResource(r)));
+      const size = analyzeStackRequestSize(encoded);
+      if (size > maxMessageBytes) {
+        throw new PolicyPackError(
+          `the AnalyzeStack request for these ${resources.length} resources is ${Math.ceil(size / 2 ** 20)} MiB, more than the ` +
+            `${maxMessageBytes / 2 ** 20} MiB a Node policy pack accepts: the engine could not send it either`,
+        );
       }
-      return violations;
+      return toViolations(await callEncoded("AnalyzeStack", encodeAnalyzeStackRequest(encoded)), "");
+    };
+    // A window of requests in flight, each answered in the order of the resources.
+    const analyzeEach = async (resources: readonly AnalyzedResource[]) => {
+      const answers: Violation[][] = new Array(resources.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < resources.length) {
+          const i = next++;
+          const r = resources[i];
+          const response = await callEncoded("Analyze", "analyzeRequest" in r ? r.analyzeRequest : encodeAnalyzeRequest(r));
+          answers[i] = toViolations(response, r.urn);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(analyzeConcurrency, resources.length) }, worker));
+      return answers.flat();
     };
 
     return {
@@ -414,53 +456,9 @@ function toViolations(response: pb.AnalyzeResponse, urn: string): Violation[] {
   }));
 }
 
-/** The AnalyzeStack request for a stack (exported so the bench can time this side's encoding apart). */
-export function stackRequest(resources: readonly EngineResource[]): pb.AnalyzeStackRequest {
-  const request = new pb.AnalyzeStackRequest();
-  request.setResourcesList(resources.map(toAnalyzerResource));
-  return request;
-}
-
-function toOptions(r: EngineResource): pb.AnalyzerResourceOptions {
-  const options = new pb.AnalyzerResourceOptions();
-  if (r.parent) options.setParent(r.parent);
-  return options;
-}
-
-function toAnalyzeRequest(r: EngineResource): pb.AnalyzeRequest {
-  const request = new pb.AnalyzeRequest();
-  request.setType(r.type);
-  request.setUrn(r.urn);
-  request.setName(r.name);
-  request.setProperties(toStruct(r.inputs));
-  request.setOptions(toOptions(r));
-  return request;
-}
-
-function toAnalyzerResource(r: EngineResource): pb.AnalyzerResource {
-  const resource = new pb.AnalyzerResource();
-  resource.setType(r.type);
-  resource.setUrn(r.urn);
-  resource.setName(r.name);
-  resource.setProperties(toStruct(stateOf(r)));
-  resource.setOptions(toOptions(r));
-  if (r.parent) resource.setParent(r.parent);
-  resource.setDependenciesList([...r.dependencies]);
-  const map = resource.getPropertydependenciesMap();
-  for (const [property, urns] of Object.entries(r.propertyDependencies)) {
-    const deps = new pb.AnalyzerPropertyDependencies();
-    deps.setUrnsList([...urns]);
-    map.set(property, deps);
-  }
-  return resource;
-}
-
-/**
- * The engine's state of a resource: its outputs, which for a resource not yet created (preview of a new
- * resource, or one captured without outputs) are its inputs.
- */
-function stateOf(r: EngineResource): Record<string, unknown> {
-  return Object.keys(r.outputs).length > 0 ? r.outputs : r.inputs;
+/** A resource encoded once for both requests about it, so the caller need not keep the resource. */
+export function encodeResource(r: EngineResource): EncodedResource {
+  return { urn: r.urn, analyzeRequest: encodeAnalyzeRequest(r), stackResource: encodeAnalyzerResource(r) };
 }
 
 /** The resources as the call graph reads them: the state AnalyzeStack sends, with property dependencies. */
@@ -472,26 +470,4 @@ export function toPlainResources(resources: readonly EngineResource[]): PlainRes
     props: toWire(stateOf(r)) as Record<string, unknown>,
     propertyDependencies: r.propertyDependencies,
   }));
-}
-
-const signatureKey = "4dabf18193072939515e22adb298388d";
-const resourceReferenceSignature = "5cf8f73096256a8f31e491e813e4eb8e";
-
-function toStruct(properties: Record<string, unknown>): Struct {
-  return Struct.fromJavaScript(toWire(properties) as Record<string, never>);
-}
-
-/** Properties as the engine sends them: no `__` keys, no undefined, resource references as their id or URN. */
-function toWire(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((v) => toWire(v) ?? null);
-  if (!isObject(value)) return value;
-  if (value[signatureKey] === resourceReferenceSignature) {
-    return typeof value.id === "string" && value.id !== "" ? value.id : value.urn;
-  }
-  const wire: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (key.startsWith("__") || v === undefined) continue;
-    wire[key] = toWire(v);
-  }
-  return wire;
 }

@@ -5,14 +5,15 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { PolicyPackError, readPolicyConfig, startPolicyPack } from "../lib/analyzer";
 import { InputError } from "../lib/cli";
 import * as g from "./fixtures/gcp";
 import { usePolicyPack } from "./fixtures/pack";
-import { writeTemp } from "./fixtures/state";
+import { removeTemps, writeTemp } from "./fixtures/state";
 
 const pack = usePolicyPack();
+afterAll(removeTemps);
 const policyNames = [
   "caller-has-run-invoker",
   "image-pinned-to-commit",

@@ -1,18 +1,21 @@
 // npm run audit: the pack over deployed state (`pulumi stack export` or a file backend checkpoint).
 // The work is tested through runAudit/main; the CLI runs as a subprocess for its exit codes and stderr.
 import { execFile } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { generatedStack } from "../bench/policies";
 import { InputError } from "../lib/cli";
 import { auditJson, formatAudit, main, runAudit } from "../tools/audit";
 import * as g from "./fixtures/gcp";
-import { checkpoint, stackExport, writeTemp } from "./fixtures/state";
+import { checkpoint, ciphertextSecret, pendingDelete, plaintextSecret, removeTemps, stackExport, writeTemp } from "./fixtures/state";
 
 const run = promisify(execFile);
 const repo = join(__dirname, "..");
 const tsx = join(repo, "node_modules", "tsx", "dist", "cli.mjs");
+afterAll(removeTemps);
 
 /** The ops log's prod: phase3-to-grading calls grading, and no grant lets it. Plus one advisory finding. */
 function deployed(withGrant: boolean) {
@@ -55,7 +58,8 @@ describe("audit of deployed state", () => {
     );
     expect(text.indexOf("MANDATORY")).toBeLessThan(text.indexOf("ADVISORY no-unused-invoker-grant"));
     expect(text.trimEnd().split("\n").pop()).toBe(
-      "nba-pipeline/prod: 1 mandatory and 1 other violation in 7 resources (policy pack nba-pipeline-policies 0.1.0); the next `pulumi up` with this pack will be blocked",
+      "nba-pipeline/prod: 1 mandatory and 1 other violation in 7 resources (policy pack nba-pipeline-policies 0.1.0); " +
+        "`pulumi preview --policy-pack policies` fails on these; `pulumi up` would apply its changes and then fail",
     );
   });
 
@@ -63,6 +67,17 @@ describe("audit of deployed state", () => {
     const fromExport = await auditGap();
     const fromCheckpoint = await runAudit({ state: writeTemp("prod.json", checkpoint(deployed(false))) });
     expect(fromCheckpoint.violations).toEqual(fromExport.violations);
+  });
+
+  it("given the same state as deployment version 4 (written after `pulumi state taint`, or with hooks), when audited, then the verdicts are the same", async () => {
+    const fromExport = await auditGap();
+    const fromV4 = await runAudit({ state: writeTemp("prod.json", { ...stackExport(deployed(false)), version: 4 }) });
+    expect(fromV4.violations).toEqual(fromExport.violations);
+  });
+
+  it.each([2, 5])("given deployment version %i, when audited, then an InputError names the file and the version", async (version) => {
+    const file = writeTemp("prod.json", { ...stackExport(deployed(false)), version });
+    await expect(runAudit({ state: file })).rejects.toThrow(new InputError(`${file}: unsupported deployment version ${version}; expected 3 or 4 (Pulumi CLI 3.x \`pulumi stack export\`)`));
   });
 
   it("given the gap, when rendered for --json, then each violation has policyName, enforcementLevel, urn and message", async () => {
@@ -89,6 +104,20 @@ describe("audit of deployed state", () => {
     expect(out.text).toContain("nba-pipeline/prod: 0 mandatory and 1 other violation in 8 resources");
   });
 
+  it("given the old copy of a replaced service pending delete at another commit, when audited, then it is skipped as the engine skips it", async () => {
+    // Cloud Run services are replaced create-before-delete: for a while (or for good, if the delete
+    // failed) state holds the new copy and the old one, marked "delete": true, at the old commit.
+    const resources = deployed(true);
+    const grading = resources.find((r) => r.type === "gcp:cloudrunv2/service:Service");
+    if (!grading) throw new Error("fixture: no grading service");
+    const doc = stackExport(resources);
+    const old = pendingDelete(grading, (values) => values.replaceAll(g.commit, "1a8bbcb1"));
+    doc.deployment.resources.splice(2, 0, old);
+    const report = await runAudit({ state: writeTemp("prod.json", doc) });
+    expect(report.violations.map((v) => `${v.enforcementLevel} ${v.policyName}`)).toEqual(["advisory no-unused-invoker-grant"]);
+    expect(report.resourceCount).toBe(8);
+  });
+
   it("given a policy config naming an unknown policy, when run, then an InputError names the file and nothing is printed", async () => {
     const out = new Sink();
     const config = writeTemp("policy.json", { "caller-has-run-invokr": "advisory" });
@@ -96,6 +125,62 @@ describe("audit of deployed state", () => {
       `${config}: caller-has-run-invokr: no such policy in this pack`,
     );
     expect(out.text).toBe("");
+  });
+});
+
+describe("audit of state holding secrets", () => {
+  /**
+   * phase3-to-grading runs as an account whose email is written as a literal (no dependency says which
+   * account it is), and is granted; grading's runtime account is granted nothing (one advisory).
+   */
+  function literalEmailStack() {
+    const f = new g.Fixture("update");
+    const grading = g.service(f, "grading", { account: g.account(f, "grading-runtime") });
+    const caller = g.account(f, "phase3-to-grading");
+    g.fn(f, "phase3-to-grading", { account: caller.emailAddress, env: { GRADING_URL: grading.url } });
+    g.grant(f, "cloudrunv2.ServiceIamMember", "p3g-invokes-grading", grading, caller.member);
+    return f.resources;
+  }
+  /** The export with the caller's account email, in its inputs and outputs, replaced by `secret`. */
+  function withSecretEmail(secret: (email: string) => unknown) {
+    const doc = stackExport(literalEmailStack());
+    for (const r of doc.deployment.resources) {
+      if (r.type !== "gcp:cloudfunctionsv2/function:Function") continue;
+      for (const values of [r.inputs, r.outputs] as Record<string, unknown>[]) {
+        const config = values.serviceConfig as { serviceAccountEmail: string };
+        config.serviceAccountEmail = secret(config.serviceAccountEmail) as string;
+      }
+    }
+    return doc;
+  }
+  const run = async (doc: unknown) => {
+    const out = new Sink();
+    const code = await main(["--state", writeTemp("prod.json", doc)], out as unknown as NodeJS.WritableStream);
+    const json = new Sink();
+    await main(["--state", writeTemp("prod.json", doc), "--json"], json as unknown as NodeJS.WritableStream);
+    return { code, text: out.text, json: JSON.parse(json.text) as ReturnType<typeof auditJson> };
+  };
+
+  it("given the caller's account email encrypted, when audited, then the call counts as not granted (exit 1) and the output says how many values were encrypted", async () => {
+    const { code, text, json } = await run(withSecretEmail(() => ciphertextSecret()));
+    expect(code).toBe(1);
+    expect(json.violations.map((v) => `${v.enforcementLevel} ${v.policyName} ${v.urn.split("::").pop()}`)).toContain(
+      "mandatory caller-has-run-invoker phase3-to-grading-function",
+    );
+    expect(json.encryptedValues).toBe(2);
+    expect(text.trimEnd().split("\n").pop()).toBe(
+      "2 values in the state file are encrypted secrets, read as not known (a caller whose account is one of them counts as not granted): " +
+        "for a full audit, export with `pulumi stack export --show-secrets`",
+    );
+  });
+
+  it("given the caller's account email as a --show-secrets plaintext secret, when audited, then the verdicts are those without secrets", async () => {
+    const withoutSecrets = await run(stackExport(literalEmailStack()));
+    const plaintext = await run(withSecretEmail((email) => plaintextSecret(email)));
+    expect(withoutSecrets.code).toBe(0);
+    expect(plaintext).toEqual(withoutSecrets);
+    expect(plaintext.json.encryptedValues).toBe(0);
+    expect(plaintext.text).not.toContain("encrypted");
   });
 });
 
@@ -123,8 +208,8 @@ describe("audit of malformed state", () => {
       }
     }),
     // JSON, but not an export of a supported version
-    fc.jsonValue().filter((v) => v === null || typeof v !== "object" || Array.isArray(v) || (v as { version?: unknown }).version !== 3).map((v) => JSON.stringify(v)),
-    fc.constantFrom(1, 2, 4, "3", null).map((version) => JSON.stringify({ ...valid, version })),
+    fc.jsonValue().filter((v) => v === null || typeof v !== "object" || Array.isArray(v) || ![3, 4].includes((v as { version?: number }).version ?? 0)).map((v) => JSON.stringify(v)),
+    fc.constantFrom(1, 2, 5, "3", "4", null).map((version) => JSON.stringify({ ...valid, version })),
     // the right version, the wrong shape
     fc.oneof(fc.integer(), fc.string(), fc.array(fc.jsonValue(), { minLength: 1 })).map((resources) => JSON.stringify({ version: 3, deployment: { resources } })),
     corruption.map(({ index, change }) => {
@@ -149,6 +234,23 @@ describe("audit of malformed state", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("audit of a state file of several megabytes", () => {
+  /** The node processes this test process started that are still running. */
+  const children = () =>
+    readdirSync(`/proc/${process.pid}/task`).flatMap((task) => readFileSync(`/proc/${process.pid}/task/${task}/children`, "utf8").trim().split(/\s+/).filter(Boolean));
+
+  it("given an export bad only at its end, when audited, then an InputError names the resource and the pack started early is stopped", async () => {
+    const doc = stackExport(generatedStack("update", 2_000));
+    const last = doc.deployment.resources.length - 1;
+    (doc.deployment.resources[last] as Record<string, unknown>).urn = 42;
+    const file = writeTemp("prod.json", JSON.stringify(doc, null, 4));
+    expect(statSync(file).size).toBeGreaterThan(2 * 1024 * 1024);
+    const before = children();
+    await expect(runAudit({ state: file })).rejects.toThrow(new InputError(`${file}: deployment.resources[${last}].urn: expected a non-empty string`));
+    expect(children()).toEqual(before);
   });
 });
 

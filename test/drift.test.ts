@@ -249,6 +249,22 @@ describe("drift on a real app repository", () => {
     });
   });
 
+  test("given the old copy of a replaced service pending delete, when measured, then the commit deployed is the current copy's", async () => {
+    // The engine keeps the old copy, at its old commit and marked "delete": true, until it is deleted.
+    const stateFile = join(root, "pending-delete.json");
+    const type = "gcp:cloudrunv2/service:Service";
+    const grading = (commit: string) => ({
+      urn: `urn:pulumi:prod::nba-pipeline::${type}::nba-grading-service`,
+      custom: true,
+      type,
+      inputs: { name: "nba-grading-service" },
+      outputs: { name: "nba-grading-service", labels: { "commit-sha": commit } },
+    });
+    writeFileSync(stateFile, JSON.stringify({ version: 3, deployment: { manifest: {}, resources: [{ ...grading(shas.base), delete: true }, grading(shas.docs2)] } }));
+    const s = byName(await drift({ repo: repoDir, stackFile, stateFile, threshold: 3 }));
+    expect(s["nba-grading-service"]).toMatchObject({ deployed: shas.docs2, behind: 0, status: "up to date" });
+  });
+
   test("given a state file that cannot be read, when measured, then it is an InputError naming the file", async () => {
     await expect(drift({ repo: repoDir, stackFile, stateFile: join(root, "missing.json"), threshold: 3 })).rejects.toThrow(
       new InputError(`cannot read state file ${join(root, "missing.json")}: ENOENT`),

@@ -1,14 +1,17 @@
 // `npm run audit -- --state FILE [--policy-config FILE] [--json]`: the policy pack over what is already
 // deployed, as `pulumi policy analyze` does for existing state. FILE is the JSON of `pulumi stack export`
-// (deployment version 3) or a file backend's checkpoint. Exit 0: no mandatory violation; 1: some; 2: the
-// state or policy config cannot be read.
+// (deployment version 3 or 4) or a file backend's checkpoint; old copies pending delete are skipped and
+// encrypted secrets judged as values not known (lib/stateExport.ts). Exit 0: no mandatory violation;
+// 1: some; 2: the state or policy config cannot be read.
 import { exitCodes, InputError, parseToolArgs, runTool, userPath } from "../lib/cli";
-import { readPolicyConfig, startPolicyPack, type Violation } from "../lib/analyzer";
-import type { EngineResource } from "../lib/resources";
-import { readStateExport } from "../lib/stateExport";
+import { encodeResource, readPolicyConfig, startPolicyPack, type EncodedResource, type PolicyPackSession, type Violation } from "../lib/analyzer";
+import { scanStateExport } from "../lib/stateExport";
 import { formatViolations, mandatoryCount, sortViolations } from "./report";
 
 const usage = "usage: npm run audit -- --state FILE [--policy-config FILE] [--json]";
+
+/** How much of the state file is read before the pack is started alongside the rest. */
+const earlyStartBytes = 1024 * 1024;
 
 export interface AuditOptions {
   /** A `pulumi stack export` file, or a file backend's checkpoint. */
@@ -24,30 +27,56 @@ export interface AuditReport {
   readonly policyPack: { readonly name: string; readonly version: string };
   /** Mandatory first, then by policy and resource. */
   readonly violations: readonly Violation[];
+  /** Encrypted secrets in the state, judged as values not known (an export without --show-secrets). */
+  readonly encryptedValues: number;
 }
 
 export async function runAudit(options: AuditOptions): Promise<AuditReport> {
-  // Both inputs are read before the pack starts: a bad file fails fast and nothing runs.
-  const resources = readStateExport(options.state);
   const policyConfig = options.policyConfig === undefined ? undefined : readPolicyConfig(options.policyConfig);
-  const { project, stack } = stackOf(resources);
-  const pack = await startPolicyPack({ project, stack, dryRun: false, ...(policyConfig ? { policyConfig } : {}) });
+  // Each resource is encoded for the pack as it is read and then let go: parsed, a large stack's
+  // resources took several times the file's size in memory; the requests take about half of it.
+  const resources: EncodedResource[] = [];
+  let customCount = 0;
+  // The pack starts once a megabyte has been read without fault, and starts up (its own process)
+  // while the rest is read: a bad file under a megabyte runs nothing; a larger one found bad further
+  // on stops the pack again.
+  let started: Promise<PolicyPackSession> | undefined;
+  const start = () => startPolicyPack({ ...stackOf(resources[0]?.urn), dryRun: false, ...(policyConfig ? { policyConfig } : {}) });
+  let encryptedValues: number;
   try {
+    ({ encryptedValues } = scanStateExport(
+      options.state,
+      (r) => {
+        resources.push(encodeResource(r));
+        if (r.custom) customCount++;
+      },
+      (bytesRead) => {
+        if (bytesRead >= earlyStartBytes && resources.length > 0) started ??= start();
+      },
+    ));
+  } catch (error) {
+    await started?.then((pack) => pack.close(), () => undefined);
+    throw error;
+  }
+  const pack = await (started ?? start());
+  try {
+    const { project, stack } = stackOf(resources[0]?.urn);
     return {
       project,
       stack,
-      resourceCount: resources.filter((r) => r.custom).length,
+      resourceCount: customCount,
       policyPack: { name: pack.info.name, version: pack.info.version },
       violations: sortViolations(await pack.analyze(resources)),
+      encryptedValues,
     };
   } finally {
     await pack.close();
   }
 }
 
-/** The project and stack the state belongs to, from its URNs (`urn:pulumi:STACK::PROJECT::…`). */
-function stackOf(resources: readonly EngineResource[]): { project: string; stack: string } {
-  const [stack, project] = resources[0]?.urn.slice("urn:pulumi:".length).split("::") ?? [];
+/** The project and stack the state belongs to, from a URN of it (`urn:pulumi:STACK::PROJECT::…`). */
+function stackOf(urn: string | undefined): { project: string; stack: string } {
+  const [stack, project] = urn?.slice("urn:pulumi:".length).split("::") ?? [];
   // A stack that was never deployed has no resources to name it; the pack only passes these on.
   return { project: project || "unknown", stack: stack || "unknown" };
 }
@@ -59,8 +88,20 @@ export function formatAudit(report: AuditReport): string {
   const summary =
     `${report.project}/${report.stack}: ${mandatory} mandatory and ${others} other violation${others === 1 ? "" : "s"} in ` +
     `${report.resourceCount} resources (policy pack ${report.policyPack.name} ${report.policyPack.version})` +
-    (mandatory > 0 ? "; the next `pulumi up` with this pack will be blocked" : "");
-  return `${[...formatViolations(report.violations), summary].join("\n")}\n`;
+    // Not "the next up is blocked": the engine runs stack policies only after `up` has applied its
+    // changes (and pulumi/actions in CI runs up with --skip-preview), so up changes prod, then fails.
+    (mandatory > 0 ? "; `pulumi preview --policy-pack policies` fails on these; `pulumi up` would apply its changes and then fail" : "");
+  return `${[...formatViolations(report.violations), summary, ...secretsNote(report.encryptedValues)].join("\n")}\n`;
+}
+
+/** What an export without --show-secrets leaves out of the audit, and how to get a full one. */
+function secretsNote(encrypted: number): string[] {
+  if (encrypted === 0) return [];
+  const values = encrypted === 1 ? "1 value in the state file is an encrypted secret" : `${encrypted} values in the state file are encrypted secrets`;
+  return [
+    `${values}, read as not known (a caller whose account is one of them counts as not granted): ` +
+      "for a full audit, export with `pulumi stack export --show-secrets`",
+  ];
 }
 
 /** The `--json` document: stable field names CI reads. */
@@ -72,6 +113,7 @@ export function auditJson(report: AuditReport) {
     resourceCount: report.resourceCount,
     policyPack: report.policyPack,
     mandatoryCount: mandatoryCount(report.violations),
+    encryptedValues: report.encryptedValues,
   };
 }
 

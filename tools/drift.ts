@@ -70,7 +70,7 @@ export interface DriftOptions {
 export async function drift(options: DriftOptions): Promise<DriftReport> {
   const { config } = loadStackConfig(options.stackFile);
   const repo = await openAppRepo(options.repo);
-  const deployed = options.stateFile === undefined ? undefined : deployedCommits(readStateExport(options.stateFile));
+  const deployed = options.stateFile === undefined ? undefined : deployedCommits(readStateExport(options.stateFile).resources);
   return {
     stack: basename(options.stackFile).replace(/^Pulumi\.(.+)\.yaml$/, "$1"),
     repo: options.repo,
