@@ -7,6 +7,7 @@ import { benchCheck } from "./check";
 import { benchDrift } from "./drift";
 import { benchPolicies } from "./policies";
 import { benchStack } from "./stack";
+import { benchVerify } from "./verify";
 
 /** Every bench, in the order they run. */
 export const benches: Readonly<Record<string, () => Promise<void>>> = {
@@ -16,6 +17,7 @@ export const benches: Readonly<Record<string, () => Promise<void>>> = {
   drift: benchDrift,
   calls: benchCalls,
   audit: benchAudit,
+  verify: benchVerify,
 };
 
 const usage = `usage: npm run bench [-- --only NAME[,NAME…]]
@@ -25,7 +27,8 @@ const usage = `usage: npm run bench [-- --only NAME[,NAME…]]
             check     npm run check end to end against its floor
             drift     drift over a generated app repository of 10,000 commits
             calls     npm run calls over a generated app repository of the app's size (APP_REPO: also a real clone)
-            audit     npm run audit over a 50,000-resource export: time and peak memory`;
+            audit     npm run audit over a 50,000-resource export: time and peak memory
+            verify    npm run verify of prod against local Google APIs answering after 300 ms, beside npm run check`;
 
 export async function main(argv: readonly string[], all: Readonly<Record<string, () => Promise<void>>> = benches): Promise<number> {
   const args = parseToolArgs(argv, { only: { type: "string", multiple: true } }, usage);

@@ -14,6 +14,7 @@ const packageJson = JSON.parse(readFileSync(join(project, "package.json"), "utf8
 
 interface Step {
   name?: string;
+  id?: string;
   uses?: string;
   run?: string;
   if?: string;
@@ -29,6 +30,7 @@ interface Job {
 }
 interface Workflow {
   on: Record<string, unknown>;
+  defaults?: { run?: { shell?: string } };
   permissions: Record<string, string>;
   concurrency?: { group: string; "cancel-in-progress": boolean };
   env?: Record<string, string>;
@@ -117,6 +119,29 @@ describe("what the workflows must do", () => {
     expect(drift).toBeGreaterThan(up);
   });
 
+  test("given the deploy workflow, when read, then after up it verifies every call and workload as the read-only identity, failing the job, with rollback commands from a state export taken before up, beside drift in the job summary", () => {
+    const deploy = workflow("deploy.yml").jobs.deploy;
+    const index = (predicate: (s: Step) => boolean) => deploy.steps.findIndex(predicate);
+    const before = index((s) => s.run === 'pulumi stack export --stack prod --file "$RUNNER_TEMP/state-before.json"');
+    const up = index((s) => s.with?.command === "up");
+    const signIns = deploy.steps.flatMap((s, i) => (s.uses?.startsWith("google-github-actions/auth@") ? [{ i, identity: s.with?.service_account }] : []));
+    const verify = index((s) => s.run?.startsWith("npm run verify") === true);
+    const drift = index((s) => s.run?.startsWith("npm run drift") === true);
+    expect(deploy.steps[up].id).toBe("up");
+    expect(signIns.map((s) => s.identity)).toEqual(["${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT }}", "${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}"]);
+    // The export before up, up, then the read-only sign-in, then verify; drift reports even when verify fails.
+    expect([before, up, signIns[1].i, verify, drift]).toEqual([...[before, up, signIns[1].i, verify, drift]].sort((a, b) => a - b));
+    expect(before).toBeGreaterThan(index((s) => s.with?.command === "preview"));
+    expect(deploy.steps[verify].run).toBe('npm run verify -- --stack prod --previous-state "$RUNNER_TEMP/state-before.json" | tee -a "$GITHUB_STEP_SUMMARY"');
+    expect(deploy.steps[drift].run).toMatch(/\| tee -a "\$GITHUB_STEP_SUMMARY"$/);
+    // After up, whether it succeeded or failed: what a failed up left running needs verifying and rolling back most.
+    for (const i of [signIns[1].i, verify, drift]) expect(deploy.steps[i].if).toBe("${{ !cancelled() && steps.up.outcome != 'skipped' }}");
+    // Nothing after the read-only sign-in runs pulumi, which needs the deploy identity.
+    expect(deploy.steps.slice(signIns[1].i).some((s) => s.uses?.startsWith("pulumi/actions@") || s.run?.startsWith("pulumi "))).toBe(false);
+    // The default bash of a workflow with `shell: bash` runs with -o pipefail, so verify's exit 1 fails the step through tee.
+    expect(workflow("deploy.yml")).toMatchObject({ defaults: { run: { shell: "bash" } } });
+  });
+
   test("given the daily workflow, when read, then a schedule runs a refresh preview, an audit of the exported state and drift with --fail", () => {
     const w = workflow("daily.yml");
     const schedule = w.on.schedule as { cron: string }[];
@@ -179,21 +204,25 @@ describe("what the workflows must do", () => {
     for (const [name, job] of Object.entries(w.jobs)) {
       const pulumi = job.steps.filter((s) => s.uses?.startsWith("pulumi/actions@") || s.run?.startsWith("pulumi "));
       if (pulumi.length === 0) continue;
+      // Once before pulumi runs; the deploy signs in again, as the read-only identity, only to verify after up.
       const auth = job.steps.filter((s) => s.uses?.startsWith("google-github-actions/auth@"));
-      expect(auth, `${name} signs in to Google once`).toHaveLength(1);
-      expect(auth[0].with).toEqual({
-        workload_identity_provider: "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}",
-        service_account: expect.stringMatching(/^\$\{\{ vars\.GCP_(PREVIEW|DEPLOY)_SERVICE_ACCOUNT \}\}$/),
-      });
+      const lastPulumi = Math.max(...pulumi.map((s) => job.steps.indexOf(s)));
+      expect(auth.filter((s) => job.steps.indexOf(s) < lastPulumi), `${name} signs in to Google once before pulumi`).toHaveLength(1);
+      for (const a of auth) {
+        expect(a.with).toEqual({
+          workload_identity_provider: "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}",
+          service_account: expect.stringMatching(/^\$\{\{ vars\.GCP_(PREVIEW|DEPLOY)_SERVICE_ACCOUNT \}\}$/),
+        });
+      }
       expect(job.env).toEqual({
         PULUMI_BACKEND_URL: "${{ vars.PULUMI_BACKEND_URL }}",
         PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
       });
     }
-    // Only the deploy may change anything; previews and audits sign in as the read-only identity.
+    // Only the deploy may change anything, and only until it has run up; previews, audits and verify sign in as the read-only identity.
     const identities = Object.values(w.jobs).flatMap((job) => job.steps.flatMap((s) => (s.uses?.startsWith("google-github-actions/auth@") ? [s.with?.service_account] : [])));
     const deploys = steps(w).some((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up");
-    for (const identity of identities) expect(identity).toBe(deploys ? "${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT }}" : "${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}");
+    expect(identities).toEqual(deploys ? ["${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT }}", "${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}"] : identities.map(() => "${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}"));
   });
 
   test.each(files)("given %s, when read, then the Pulumi CLI is the release of the @pulumi/pulumi SDK the program uses", (file) => {

@@ -58,19 +58,28 @@ export async function judge(
   opts: { stack: string; preview: boolean; projectNumber: string; pack: PolicyPackSession },
 ): Promise<CheckResult> {
   const violations = await opts.pack.analyze(resources);
-  const graph = buildCallGraph(toPlainResources(resources), { projectNumber: opts.projectNumber });
-  const phaseOfUrn = phasesOf(resources);
+  const { calls, phases, phaseOfUrn } = stackView(resources, opts.projectNumber);
   return {
     stack: opts.stack,
     mode: opts.preview ? "preview" : "update",
     resourceCount: resources.filter((r) => r.custom).length,
-    phases: phaseRows(resources, phaseOfUrn),
+    phases,
     stackWide: resources.filter((r) => r.custom && !phaseOfUrn.has(r.urn)).map((r) => r.name),
-    calls: graph.calls,
+    calls,
     dataAccess: dataAccessOf(resources),
     violations: sortViolations(violations),
     phaseOfUrn,
   };
+}
+
+/**
+ * The calls and the workloads (by phase) of captured resources, without the pack: what check reports and
+ * `--json` lists, and exactly what `npm run verify` asks GCP about, so the two can never list different things.
+ */
+export function stackView(resources: readonly EngineResource[], projectNumber: string): Pick<CheckResult, "calls" | "phases" | "phaseOfUrn"> {
+  const graph = buildCallGraph(toPlainResources(resources), { projectNumber });
+  const phaseOfUrn = phasesOf(resources);
+  return { calls: graph.calls, phases: phaseRows(resources, phaseOfUrn), phaseOfUrn };
 }
 
 /** What each kind of data grant the program makes is on, from its inputs. */
