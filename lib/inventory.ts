@@ -229,13 +229,30 @@ const readTypes: ReadonlySet<string> = new Set(Object.values(assetTypes));
  * formed; those of other types are then left out.
  */
 export function parseInventoryText(text: string, file: string): { assets: RawAsset[]; total: number } {
-  const records = text.trimStart().startsWith("[") ? arrayRecords(text, file) : lineRecords(text, file);
+  const records = isJsonArray(text) ? arrayRecords(text, file) : lineRecords(text, file);
   const assets: RawAsset[] = [];
   for (const { value, line } of records) {
     const asset = toRawAsset(value, `${file}:${line}`);
     if (readTypes.has(asset.assetType)) assets.push(asset);
   }
   return { assets, total: records.length };
+}
+
+/**
+ * Whether the text is one JSON array (`gcloud asset list --format=json`) rather than one value a line:
+ * it starts with `[`, and its first line is not a whole JSON value followed by more lines.
+ */
+function isJsonArray(text: string): boolean {
+  const trimmed = text.trimStart();
+  if (!trimmed.startsWith("[")) return false;
+  const newline = trimmed.indexOf("\n");
+  if (newline < 0 || trimmed.slice(newline).trim() === "") return true;
+  try {
+    JSON.parse(trimmed.slice(0, newline));
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 interface JsonRecord {
