@@ -38,9 +38,24 @@ export async function runAdopt(options: AdoptOptions, capture: () => CaptureStac
   const inventory = readInventory(options.inventory);
   const stackFile = options.stackFile ?? stackFilePath(options.stack);
   const { file, config } = loadStackConfig(stackFile);
-  const { resources } = await capture()({ stack: options.stack, config: file.raw, preview: false });
+  const { resources } = await withoutStackTraces(() => capture()({ stack: options.stack, config: file.raw, preview: false }));
   const plan = planAdoption({ resources, inventory, topology: pipeline, adoptedFunctions: config.adoptedFunctions, stackFile });
   return { stack: options.stack, inventory, plan };
+}
+
+/**
+ * Runs `fn` with V8 stack traces off. The SDK records a stack trace for every promise it makes (for its
+ * leak report, @pulumi/pulumi runtime/debuggable.js), and with tsx's source maps formatting them is half
+ * the program's run here; adopt reads only what the program registers, and its errors by their messages.
+ */
+async function withoutStackTraces<T>(fn: () => Promise<T>): Promise<T> {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return await fn();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** The `--json` document: the four lists. */
