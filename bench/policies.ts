@@ -24,7 +24,7 @@ export function generatedStack(mode: g.Mode, resources: number): EngineResource[
     const caller = g.account(f, `fn-${i}-runtime`);
     g.fn(f, `fn-${i}`, { account: caller, env: { CALLEE_URL: callee.url } });
     g.grant(f, "cloudrunv2.ServiceIamMember", `fn-${i}-invokes-svc-${i}`, callee, caller.member);
-    const topic = f.add("gcp:pubsub/topic:Topic", `topic-${i}`, { name: `topic-${i}` }, { id: `projects/${g.project}/topics/topic-${i}` });
+    const topic = f.add("gcp:pubsub/topic:Topic", `topic-${i}`, { name: `topic-${i}` });
     f.add("gcp:pubsub/topicIAMMember:TopicIAMMember", `topic-${i}-publisher`, { topic: f.output(topic, `topic-${i}`), role: "roles/pubsub.publisher", member: caller.member });
     f.add("gcp:storage/bucket:Bucket", `bucket-${i}`, { name: `bucket-${i}`, location: "US-WEST2" });
     f.add("gcp:secretmanager/secret:Secret", `secret-${i}`, { secretId: `secret-${i}`, replication: { auto: {} } });
