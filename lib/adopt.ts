@@ -324,6 +324,10 @@ export function planAdoption(options: PlanOptions): AdoptionPlan {
   const describeUnmanaged = (assetType: string, name: string, location: string | undefined, kind: "service" | "function" | "other"): Unmanaged => {
     const why = leftOutWhy(name);
     if (why) return { assetType, name, note: `left out on purpose (pipeline.ts leftOut): ${why}; stays as it is, unmanaged` };
+    const declared = kind === "other" ? undefined : declaredWorkloads.get(name);
+    if (declared) {
+      return { assetType, name, note: `pipeline.ts declares ${name} as a ${declared.kind === "function" ? "gen2 function" : "Cloud Run service"}, which this is not, so it cannot be imported; see ${name} under create` };
+    }
     const alternative = kind === "other" ? undefined : alternatives.get(name);
     if (alternative) {
       const w = declaredWorkloads.get(alternative.workload);

@@ -239,6 +239,28 @@ describe("what adopt refuses to leave to chance", () => {
   });
 });
 
+describe("inventories adopt cannot use", () => {
+  it("given the export of another project than the stack's, when run, then it is bad input naming both", async () => {
+    const stackFile = write("Pulumi.staging.yaml", prodText.replace("gcp:project: nba-props-platform", "gcp:project: nba-props-staging"));
+    await expect(runAdopt({ inventory, stack: "staging", stackFile }, () => captureStack)).rejects.toThrow(
+      `the assets are of project nba-props-platform, and stack staging deploys to nba-props-staging (${stackFile})`,
+    );
+  });
+
+  it("given a 1st-gen function under the name of a gen2 function the stack declares, when planned, then creating it is named as blocked and the live one stays unmanaged", async () => {
+    const line = JSON.stringify({
+      name: `//cloudfunctions.googleapis.com/projects/${project}/locations/us-west2/functions/phase5b-grading`,
+      asset_type: "cloudfunctions.googleapis.com/CloudFunction",
+      resource: { data: { name: `projects/${project}/locations/us-west2/functions/phase5b-grading`, runtime: "python39", httpsTrigger: { url: "https://x" } }, location: "us-west2" },
+      ancestors: ["projects/756957797294"],
+    });
+    const planned = await runAdopt({ inventory: [...inventory, write("gen1.ndjson", `${line}\n`)], stack: "prod", stackFile: adoptedStackFile() }, () => captureStack);
+    expect(planned.plan.create.find((c) => nameOf(c.urn) === "phase5b-grading-function")?.note).toContain("a 1st-gen function phase5b-grading runs under this name");
+    expect(planned.plan.unmanaged.find((u) => u.name === "phase5b-grading")?.note).toMatch(/^pipeline\.ts declares phase5b-grading as a gen2 function, which this is not/);
+    expect(planned.plan.blockers).toHaveLength(1);
+  });
+});
+
 describe("the adopt command", () => {
   it("given no --inventory, when run, then it is a usage error", async () => {
     await expect(main([], new Sink() as unknown as NodeJS.WritableStream)).rejects.toThrow(InputError);

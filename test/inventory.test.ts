@@ -184,6 +184,35 @@ describe("reading assets", () => {
     expect(read(v1)?.inputs).toMatchObject({ template: { serviceAccount: "756957797294-compute@developer.gserviceaccount.com" } });
   });
 
+  it("given 1st-gen functions, when read, then they are the provider's 1st-gen resource and the call graph does not take them for gen2 workloads", () => {
+    const gen1 = (name: string, environment?: string) =>
+      JSON.stringify({
+        name: `//cloudfunctions.googleapis.com/projects/nba-props-platform/locations/us-west2/functions/${name}`,
+        asset_type: "cloudfunctions.googleapis.com/CloudFunction",
+        resource: {
+          version: "v1",
+          data: {
+            name: `projects/nba-props-platform/locations/us-west2/functions/${name}`,
+            runtime: "python311",
+            entryPoint: "main",
+            httpsTrigger: { url: `https://us-west2-nba-props-platform.cloudfunctions.net/${name}` },
+            environmentVariables: { TARGET: "https://grading-756957797294.us-west2.run.app" },
+            sourceArchiveUrl: `gs://gcf-sources-756957797294-us-west2/${name}-2f1c.zip`,
+            ...(environment ? { environment } : {}),
+          },
+          location: "us-west2",
+        },
+        ancestors: ["projects/756957797294"],
+      });
+    const resources = inventoryResources(buildInventory(parseInventoryText(`${gen1("news-fetcher")}\n${gen1("later", "GEN_2")}\n${policy}\n`, "f").assets, ["f"]));
+    const fetcher = resources.find((r) => r.name === "news-fetcher");
+    expect(fetcher?.type).toBe(packTypes.functionGen1);
+    // Unset, a 1st-gen function runs as the App Engine default account.
+    expect(fetcher?.inputs).toMatchObject({ region: "us-west2", serviceAccountEmail: "nba-props-platform@appspot.gserviceaccount.com", httpsTriggerUrl: "https://us-west2-nba-props-platform.cloudfunctions.net/news-fetcher" });
+    // The v1 API lists a 2nd-gen function with environment GEN_2: it is a gen2 workload.
+    expect(resources.find((r) => r.name === "later")?.type).toBe(packTypes.function);
+  });
+
   it("given run.invoker granted on the project, when audited, then it counts for every service and function in it", async () => {
     const text = readFileSync(before[1], "utf8").replace('"roles/run.admin"', '"roles/run.invoker"').replace("serviceAccount:github-deployer@", `${defaultCompute}", "serviceAccount:github-deployer@`);
     const report = await runAudit({ inventory: [resourcesFile, write("iam.json", text)] });

@@ -38,6 +38,11 @@ export async function runAdopt(options: AdoptOptions, capture: () => CaptureStac
   const inventory = readInventory(options.inventory);
   const stackFile = options.stackFile ?? stackFilePath(options.stack);
   const { file, config } = loadStackConfig(stackFile);
+  if (inventory.projectId !== config.project) {
+    throw new InputError(
+      `${options.inventory.join(", ")}: the assets are of project ${inventory.projectId}, and stack ${options.stack} deploys to ${config.project} (${stackFile}); export the project the stack deploys to`,
+    );
+  }
   const { resources } = await withoutStackTraces(() => capture()({ stack: options.stack, config: file.raw, preview: false }));
   const plan = planAdoption({ resources, inventory, topology: pipeline, adoptedFunctions: config.adoptedFunctions, stackFile });
   return { stack: options.stack, inventory, plan };
