@@ -63,6 +63,8 @@ function schemaFor(topology: Topology) {
   const overrides = z.record(oneOf(workloadsOf(topology).map((w) => w.name), "service or function"), override, {
     error: expected("a map of service or function name to {commit, reason}"),
   });
+  const triggered = topology.functions.filter((f) => "topic" in f.trigger).map((f) => f.name);
+  const adoptedFunctions = z.array(oneOf(triggered, "event-triggered function"), { error: expected("a list of event-triggered function names") });
   const fields = {
     "gcp:project": formatted(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP project ID: 6–30 lowercase letters, digits and hyphens"),
     "gcp:region": region,
@@ -77,6 +79,11 @@ function schemaFor(topology: Topology) {
     ),
     "nba-pipeline:deployGroups": groupCommits,
     "nba-pipeline:overrides": overrides.default({}),
+    // Event-triggered functions that ran before the stack took them over (`npm run adopt` lists them): each
+    // one's trigger grant names its Cloud Run service directly and is made before the function changes, so
+    // switching the trigger to its own account never leaves it without run.invoker. A function the stack
+    // creates new must not be listed (its service does not exist before it).
+    "nba-pipeline:adoptedFunctions": adoptedFunctions.default([]),
     "nba-pipeline:alertNotificationChannels": z
       .array(formatted(/^projects\/[^/]+\/notificationChannels\/[0-9]+$/, "a notification channel name: projects/PROJECT/notificationChannels/ID"), {
         error: expected("a list of notification channel names"),
@@ -105,6 +112,8 @@ export interface StackConfig {
   /** Workloads pinned apart from their group, each with the reason a reviewer reads. */
   readonly overrides: Readonly<Partial<Record<string, { readonly commit: string; readonly reason: string }>>>;
   readonly alertNotificationChannels: readonly string[];
+  /** Event-triggered functions that existed before the stack: their trigger grants come first. */
+  readonly adoptedFunctions: readonly string[];
 }
 
 /** One problem in the stack config: the key path as written in the stack file, and what is expected. */
@@ -157,6 +166,7 @@ export function parseConfig(raw: unknown, topology: Topology = pipeline, secretK
       deployGroups: c["nba-pipeline:deployGroups"],
       overrides: c["nba-pipeline:overrides"],
       alertNotificationChannels: c["nba-pipeline:alertNotificationChannels"],
+      adoptedFunctions: c["nba-pipeline:adoptedFunctions"],
     },
   };
 }

@@ -5,6 +5,7 @@ import { benchCalls } from "./calls";
 import { benchAudit } from "./audit";
 import { benchCheck } from "./check";
 import { benchDrift } from "./drift";
+import { benchInventory } from "./inventory";
 import { benchPolicies } from "./policies";
 import { benchStack } from "./stack";
 import { benchVerify } from "./verify";
@@ -17,6 +18,7 @@ export const benches: Readonly<Record<string, () => Promise<void>>> = {
   drift: benchDrift,
   calls: benchCalls,
   audit: benchAudit,
+  inventory: benchInventory,
   verify: benchVerify,
 };
 
@@ -28,6 +30,7 @@ const usage = `usage: npm run bench [-- --only NAME[,NAME…]]
             drift     drift over a generated app repository of 10,000 commits
             calls     npm run calls over a generated app repository of the app's size (APP_REPO: also a real clone)
             audit     npm run audit over a 50,000-resource export: time and peak memory
+            inventory audit --inventory over a generated 10,000-asset export; adopt on the seed's live project
             verify    npm run verify of prod against local Google APIs answering after 300 ms, beside npm run check`;
 
 export async function main(argv: readonly string[], all: Readonly<Record<string, () => Promise<void>>> = benches): Promise<number> {

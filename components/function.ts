@@ -42,6 +42,11 @@ export interface OrchestratorFunctionArgs {
   readonly callees: ReadonlyMap<string, Callee>;
   /** Earlier deploy phases: the new source deploys only after everything in them is deployed. */
   readonly after: readonly pulumi.Resource[];
+  /**
+   * The function runs already (it was imported into the stack): its Cloud Run service exists, so the event
+   * trigger's grant can name it directly and be made before the function changes its trigger's account.
+   */
+  readonly adopted?: boolean;
 }
 
 export class OrchestratorFunction extends pulumi.ComponentResource {
@@ -73,6 +78,10 @@ export class OrchestratorFunction extends pulumi.ComponentResource {
         args: { triggerRegion: args.region, eventType: pubsubMessagePublished, pubsubTopic: topic.id, retryPolicy: "RETRY_POLICY_RETRY", serviceAccountEmail: account.email },
       };
     }
+    // A function that already runs switches its trigger to the new account in this update: the grant must
+    // exist first, so it names the function's Cloud Run service directly (a gen2 function's service has the
+    // function's name) instead of waiting for the function's outputs, and the function waits for it.
+    const existing = trigger && args.adopted ? declareCall(this, { name: `${name}-trigger`, account: trigger.account }, this.existingCallee(name, args), "event trigger") : undefined;
 
     this.function = new cloudfunctionsv2.Function(
       `${name}-function`,
@@ -98,13 +107,25 @@ export class OrchestratorFunction extends pulumi.ComponentResource {
         eventTrigger: trigger?.args,
       },
       // After the earlier phases, its builder's grants, and its own grants: never running without its rights.
-      { parent: this, dependsOn: [...args.after, args.builder, ...identity.grants] },
+      { parent: this, dependsOn: [...args.after, args.builder, ...identity.grants, ...(existing ? [existing.grant] : [])] },
     );
     this.url = this.function.url;
     this.callee = { name, service: this.function.name, location: this.function.location, project: this.function.project, url: this.function.url };
-    // The trigger pushes each message to the function's own Cloud Run service as its account.
-    const started = trigger ? [declareCall(this, { name: `${name}-trigger`, account: trigger.account }, this.callee, "event trigger")] : [];
+    // The trigger pushes each message to the function's own Cloud Run service as its account. A new
+    // function's service exists only once the function does, so its grant follows it.
+    const started = existing ? [existing] : trigger ? [declareCall(this, { name: `${name}-trigger`, account: trigger.account }, this.callee, "event trigger")] : [];
     this.calls = [...identity.calls, ...started];
     this.registerOutputs({ url: this.url, source: this.source, account: this.account.email });
+  }
+
+  /** The Cloud Run service of a function that already runs, by its name, location and project (known before the function changes). */
+  private existingCallee(name: string, args: OrchestratorFunctionArgs): Callee {
+    return {
+      name,
+      service: pulumi.output(name),
+      location: pulumi.output(args.region),
+      project: pulumi.output(args.project),
+      url: pulumi.output(`https://${name}-${args.projectNumber}.${args.region}.run.app`),
+    };
   }
 }

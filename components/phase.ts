@@ -69,7 +69,11 @@ export class DeployPhase extends pulumi.ComponentResource {
     }
     for (const spec of plan.functions) {
       const pin = pinFor(config, spec);
-      const fn = new OrchestratorFunction(spec.name, { ...common, sourceBucket: config.functionSourceBucket, builder: args.builder, spec, pin }, { parent: this });
+      const fn = new OrchestratorFunction(
+        spec.name,
+        { ...common, sourceBucket: config.functionSourceBucket, builder: args.builder, spec, pin, adopted: config.adoptedFunctions.includes(spec.name) },
+        { parent: this },
+      );
       callees.set(spec.name, fn.callee);
       deployed.push({ name: spec.name, kind: "function", pin, url: fn.url, artifact: fn.source });
       calls.push(...fn.calls);

@@ -269,7 +269,10 @@ describe("the audit command", () => {
       (e: { code: number; stderr: string }) => e,
     );
     expect(error?.code).toBe(2);
-    expect(error?.stderr).toContain("--state FILE is required: the output of `pulumi stack export`\nusage: npm run audit -- --state FILE [--policy-config FILE] [--json]");
+    expect(error?.stderr).toContain(
+      "--state FILE is required: the output of `pulumi stack export` (or --inventory FILE: Cloud Asset Inventory exports of the live project)\n" +
+        "usage: npm run audit -- (--state FILE | --inventory FILE [--inventory FILE …]) [--policy-config FILE] [--json]",
+    );
   });
 
   it("given a state with a gap and --json, when run as a command, then it exits 1 and stdout parses as one JSON document", async () => {

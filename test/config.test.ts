@@ -100,6 +100,19 @@ describe("parseConfig", () => {
     expect(problem.message).toMatch(/^unknown service or function "nba-scrapres" \(did you mean "nba-scrapers"\?\); expected one of nba-scrapers, /);
   });
 
+  it("given adopted functions, when parsed, then event-triggered functions are taken and anything else is named", () => {
+    expect(parsed({ ...valid, "nba-pipeline:adoptedFunctions": ["phase3-to-grading"] }).adoptedFunctions).toEqual(["phase3-to-grading"]);
+    expect(parsed(valid).adoptedFunctions).toEqual([]);
+    const problems = problemsOf({ ...valid, "nba-pipeline:adoptedFunctions": ["phase3-to-gradin", "grading-readiness-monitor"] });
+    expect(problems.map((p) => p.path)).toEqual([
+      ["nba-pipeline:adoptedFunctions", 0],
+      ["nba-pipeline:adoptedFunctions", 1],
+    ]);
+    expect(problems[0].message).toMatch(/^unknown event-triggered function "phase3-to-gradin" \(did you mean "phase3-to-grading"\?\)/);
+    // An HTTP function has no trigger to order.
+    expect(problems[1].message).toMatch(/^unknown event-triggered function "grading-readiness-monitor"/);
+  });
+
   it("given an override without a reason, when parsed, then the reason is required", () => {
     const raw = { ...valid, "nba-pipeline:overrides": { "nba-grading-service": { commit: "19722f5c" } } };
     expect(problemsOf(raw)).toEqual([

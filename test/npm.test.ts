@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { pipeline } from "../pipeline";
 
 const project = join(__dirname, "..");
-const tools = ["check", "audit", "drift", "calls", "release", "verify", "bench"];
+const tools = ["check", "audit", "adopt", "drift", "calls", "release", "verify", "bench"];
 
 /** The environment without npm settings inherited from an `npm test` around this run (npm_config_loglevel…): as in a fresh shell. */
 const shellEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_config_/i.test(key)));

@@ -3,19 +3,24 @@
 // (deployment version 3 or 4) or a file backend's checkpoint; old copies pending delete are skipped and
 // encrypted secrets judged as values not known (lib/stateExport.ts). Exit 0: no mandatory violation;
 // 1: some; 2: the state or policy config cannot be read.
+// `npm run audit -- --inventory FILE [--inventory FILE …]`: the same pack through the same harness over the
+// live project as Cloud Asset Inventory exports show it (lib/inventory.ts), before it is under the stack.
 import { exitCodes, InputError, parseToolArgs, runTool, userPath } from "../lib/cli";
 import { encodeResource, readPolicyConfig, startPolicyPack, type EncodedResource, type PolicyPackSession, type Violation } from "../lib/analyzer";
+import { inventoryResources, readInventory } from "../lib/inventory";
 import { scanStateExport } from "../lib/stateExport";
 import { formatViolations, mandatoryCount, sortViolations } from "./report";
 
-const usage = "usage: npm run audit -- --state FILE [--policy-config FILE] [--json]";
+const usage = "usage: npm run audit -- (--state FILE | --inventory FILE [--inventory FILE …]) [--policy-config FILE] [--json]";
 
 /** How much of the state file is read before the pack is started alongside the rest. */
 const earlyStartBytes = 1024 * 1024;
 
 export interface AuditOptions {
   /** A `pulumi stack export` file, or a file backend's checkpoint. */
-  readonly state: string;
+  readonly state?: string;
+  /** Instead of state: Cloud Asset Inventory exports of the live project (resources and IAM policies). */
+  readonly inventory?: readonly string[];
   /** A policy config file, as `pulumi preview --policy-pack-config` takes it. */
   readonly policyConfig?: string;
 }
@@ -29,6 +34,8 @@ export interface AuditReport {
   readonly violations: readonly Violation[];
   /** Encrypted secrets in the state, judged as values not known (an export without --show-secrets). */
   readonly encryptedValues: number;
+  /** Judged from Cloud Asset Inventory exports: the live project, not a stack's state. */
+  readonly inventory?: boolean;
 }
 
 export async function runAudit(options: AuditOptions): Promise<AuditReport> {
@@ -42,18 +49,20 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   // on stops the pack again.
   let started: Promise<PolicyPackSession> | undefined;
   const start = () => startPolicyPack({ ...stackOf(resources[0]?.urn), dryRun: false, ...(policyConfig ? { policyConfig } : {}) });
-  let encryptedValues: number;
+  let encryptedValues = 0;
+  const take = (r: Parameters<typeof encodeResource>[0]) => {
+    resources.push(encodeResource(r));
+    if (r.custom) customCount++;
+  };
   try {
-    ({ encryptedValues } = scanStateExport(
-      options.state,
-      (r) => {
-        resources.push(encodeResource(r));
-        if (r.custom) customCount++;
-      },
-      (bytesRead) => {
+    if (options.inventory) {
+      // Every export is read and translated before the pack starts: nothing half-read is judged.
+      inventoryResources(readInventory(options.inventory)).forEach(take);
+    } else {
+      ({ encryptedValues } = scanStateExport(options.state ?? "", take, (bytesRead) => {
         if (bytesRead >= earlyStartBytes && resources.length > 0) started ??= start();
-      },
-    ));
+      }));
+    }
   } catch (error) {
     await started?.then((pack) => pack.close(), () => undefined);
     throw error;
@@ -68,6 +77,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
       policyPack: { name: pack.info.name, version: pack.info.version },
       violations: sortViolations(await pack.analyze(resources)),
       encryptedValues,
+      ...(options.inventory ? { inventory: true } : {}),
     };
   } finally {
     await pack.close();
@@ -90,7 +100,11 @@ export function formatAudit(report: AuditReport): string {
     `${report.resourceCount} resources (policy pack ${report.policyPack.name} ${report.policyPack.version})` +
     // Not "the next up is blocked": the engine runs stack policies only after `up` has applied its
     // changes (and pulumi/actions in CI runs up with --skip-preview), so up changes prod, then fails.
-    (mandatory > 0 ? "; `pulumi preview --policy-pack policies` fails on these; `pulumi up` would apply its changes and then fail" : "");
+    (mandatory > 0
+      ? report.inventory
+        ? "; the live project fails the pack's mandatory policies"
+        : "; `pulumi preview --policy-pack policies` fails on these; `pulumi up` would apply its changes and then fail"
+      : "");
   return `${[...formatViolations(report.violations), summary, ...secretsNote(report.encryptedValues)].join("\n")}\n`;
 }
 
@@ -118,12 +132,18 @@ export function auditJson(report: AuditReport) {
 }
 
 export async function main(argv: readonly string[], stdout: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const args = parseToolArgs(argv, { state: { type: "string" }, "policy-config": { type: "string" }, json: { type: "boolean", default: false } }, usage);
-  if (args.state === undefined) {
-    throw new InputError(`--state FILE is required: the output of \`pulumi stack export\`\n${usage}`);
+  const args = parseToolArgs(
+    argv,
+    { state: { type: "string" }, inventory: { type: "string", multiple: true }, "policy-config": { type: "string" }, json: { type: "boolean", default: false } },
+    usage,
+  );
+  if (args.state !== undefined && args.inventory !== undefined) throw new InputError(`--state and --inventory exclude each other\n${usage}`);
+  if (args.state === undefined && args.inventory === undefined) {
+    throw new InputError(`--state FILE is required: the output of \`pulumi stack export\` (or --inventory FILE: Cloud Asset Inventory exports of the live project)\n${usage}`);
   }
   const policyConfig = userPath(args["policy-config"]);
-  const report = await runAudit({ state: userPath(args.state), ...(policyConfig === undefined ? {} : { policyConfig }) });
+  const source = args.inventory ? { inventory: args.inventory.map((f) => userPath(f)) } : { state: userPath(args.state) };
+  const report = await runAudit({ ...source, ...(policyConfig === undefined ? {} : { policyConfig }) });
   stdout.write(args.json ? `${JSON.stringify(auditJson(report), null, 2)}\n` : formatAudit(report));
   return mandatoryCount(report.violations) > 0 ? exitCodes.findings : exitCodes.ok;
 }
