@@ -226,11 +226,24 @@ class MockProvider {
         return { id, email, member: `serviceAccount:${email}`, name: id, uniqueId: digitsOf(email, 21) };
       }
       case "gcp:cloudrunv2/service:Service": {
-        const uri = number === undefined ? undefined : runUrl(name, number, location);
+        // With the project number, the deterministic URL this repository's stack wires; without it, the hashed one.
+        const uri = number === undefined ? hashedRunUrl(name, project, location) : runUrl(name, number, location);
         return {
           id: `projects/${project}/locations/${location}/services/${name}`,
           uid: uuidOf(name),
-          ...(uri ? { uri, urls: [uri], template: { serviceAccount: defaultCompute } } : {}),
+          uri,
+          urls: [uri],
+          ...(defaultCompute ? { template: { serviceAccount: defaultCompute } } : {}),
+        };
+      }
+      case "gcp:cloudrun/service:Service": {
+        // The v1 API answers with the hashed URL in status.url (statuses[0].url in Pulumi's schema).
+        const url = hashedRunUrl(name, project, location);
+        return {
+          id: `locations/${location}/namespaces/${project}/services/${name}`,
+          statuses: [{ url, latestReadyRevisionName: `${name}-00001-abc`, latestCreatedRevisionName: `${name}-00001-abc`, observedGeneration: 1, conditions: [], traffics: [] }],
+          metadata: { namespace: project, uid: uuidOf(name), generation: 1, resourceVersion: "1", selfLink: `/apis/serving.knative.dev/v1/namespaces/${project}/services/${name}` },
+          ...(defaultCompute ? { template: { spec: { serviceAccountName: defaultCompute } } } : {}),
         };
       }
       case "gcp:cloudfunctionsv2/function:Function":
@@ -240,7 +253,8 @@ class MockProvider {
           state: "ACTIVE",
           serviceConfig: {
             service: `projects/${project}/locations/${location}/services/${name}`,
-            ...(number === undefined ? {} : { uri: runUrl(name, number, location), serviceAccountEmail: defaultCompute }),
+            uri: number === undefined ? hashedRunUrl(name, project, location) : runUrl(name, number, location),
+            ...(defaultCompute ? { serviceAccountEmail: defaultCompute } : {}),
           },
           ...(defaultCompute ? { eventTrigger: { serviceAccountEmail: defaultCompute } } : {}),
         };
@@ -271,6 +285,34 @@ class MockProvider {
 function runUrl(service: string, projectNumber: string, region: string): string {
   return `https://${service}-${projectNumber}.${region}.run.app`;
 }
+
+/**
+ * The URL GCP gives every Cloud Run service, `https://NAME-HASH-REGIONCODE.a.run.app`: the hash is the
+ * project's (stable per project), the code the region's. Needs no project number.
+ */
+export function hashedRunUrl(service: string, project: string, region: string): string {
+  const hash = BigInt(`0x${digest(project)}`).toString(36).slice(0, 10);
+  return `https://${service}-${hash}-${regionCodes[region] ?? region.replace(/[^a-z]/g, "").slice(0, 2)}.a.run.app`;
+}
+
+/** The region codes of run.app URLs GCP documents for the common regions (others: the region's first letters). */
+const regionCodes: Readonly<Record<string, string>> = {
+  "us-central1": "uc",
+  "us-east1": "ue",
+  "us-east4": "uk",
+  "us-west1": "uw",
+  "us-west2": "wl",
+  "us-west3": "wm",
+  "us-west4": "wn",
+  "europe-west1": "ew",
+  "europe-west2": "nw",
+  "europe-west3": "ey",
+  "europe-west4": "ez",
+  "asia-northeast1": "an",
+  "asia-southeast1": "as",
+  "asia-east1": "de",
+  "australia-southeast1": "ts",
+};
 
 function digest(text: string): string {
   return createHash("sha256").update(text).digest("hex");

@@ -103,6 +103,8 @@ export const invokerRole = "roles/run.invoker";
 
 export const types = {
   service: "gcp:cloudrunv2/service:Service",
+  /** The older Cloud Run Admin API v1 (Knative) form of a service: `template.spec`, `statuses[0].url`. */
+  serviceV1: "gcp:cloudrun/service:Service",
   function: "gcp:cloudfunctionsv2/function:Function",
   account: "gcp:serviceaccount/account:Account",
   subscription: "gcp:pubsub/subscription:Subscription",
@@ -162,6 +164,8 @@ function list(value: unknown, ...path: (string | number)[]): unknown[] | Unknown
 interface Workload {
   readonly resource: PlainResource;
   readonly kind: "service" | "function";
+  /** How this workload's resource is read: its account setting, env vars, URLs. */
+  readonly reader: WorkloadReader;
   /** The Cloud Run service name (a gen2 function's service has the function's name). */
   readonly name: string | Unknown | undefined;
   /** A person's name for it: its service name, or the logical name while that is not known. */
@@ -172,6 +176,84 @@ interface Workload {
   readonly urls: readonly string[];
   readonly invokerIamDisabled: boolean;
 }
+
+/** An env var of a workload: a literal, or not known until deploy. */
+interface EnvVar {
+  readonly name: string;
+  readonly value: unknown;
+}
+
+/**
+ * One reader per kind of workload resource: where it keeps the account it runs as, its env vars and the
+ * URLs GCP gives it. Everything else (calls, grants, messages) is read the same way for every kind.
+ */
+interface WorkloadReader {
+  readonly kind: "service" | "function";
+  /** The top-level property holding the runtime account and the env vars (its dependencies name their sources). */
+  readonly key: string;
+  /** The setting a program writes the runtime account in, for messages. */
+  readonly accountSetting: string;
+  /** The invoker grant a fix writes for this kind of callee: its class and the key naming the service. */
+  readonly grant: { readonly className: string; readonly nameKey: string };
+  account(props: unknown): string | Unknown | undefined;
+  envs(props: unknown): EnvVar[];
+  urls(props: unknown): unknown[];
+  invokerIamDisabled(props: unknown): boolean;
+}
+
+/** Env vars of a list of containers with `envs: [{name, value}]` (Cloud Run v1 and v2 alike). */
+function containerEnvs(containers: unknown[] | Unknown): EnvVar[] {
+  const envs: EnvVar[] = [];
+  for (const c of containers === unknown ? [] : containers) {
+    const vars = list(c, "envs");
+    for (const e of vars === unknown ? [] : vars) {
+      const name = text(e, "name");
+      if (typeof name === "string") envs.push({ name, value: at(e, "value") });
+    }
+  }
+  return envs;
+}
+
+const workloadReaders: Readonly<Record<string, WorkloadReader>> = {
+  [types.service]: {
+    kind: "service",
+    key: "template",
+    accountSetting: "template.serviceAccount",
+    grant: { className: "gcp.cloudrunv2.ServiceIamMember", nameKey: "name" },
+    account: (props) => text(props, "template", "serviceAccount"),
+    envs: (props) => containerEnvs(list(props, "template", "containers")),
+    urls: (props) => [at(props, "uri"), ...asArray(at(props, "urls"))],
+    // Only a known `true` opens the service; unknown during preview is not taken as open (fail closed).
+    invokerIamDisabled: (props) => at(props, "invokerIamDisabled") === true,
+  },
+  [types.serviceV1]: {
+    kind: "service",
+    key: "template",
+    accountSetting: "template.spec.serviceAccountName",
+    grant: { className: "gcp.cloudrun.IamMember", nameKey: "service" },
+    account: (props) => text(props, "template", "spec", "serviceAccountName"),
+    envs: (props) => containerEnvs(list(props, "template", "spec", "containers")),
+    // `statuses[0].url` is the service's URL; each traffic target with a tag has a URL of its own.
+    urls: (props) => [...asArray(at(props, "statuses")), ...asArray(at(props, "traffics"))].map((s) => at(s, "url")),
+    // v1 has no field for it: the annotation the console and gcloud set when "allow unauthenticated" is chosen without IAM.
+    invokerIamDisabled: (props) => at(props, "metadata", "annotations", "run.googleapis.com/invoker-iam-disabled") === "true",
+  },
+  [types.function]: {
+    kind: "function",
+    key: "serviceConfig",
+    accountSetting: "serviceConfig.serviceAccountEmail",
+    // A gen2 function is served by the Cloud Run service of the same name: run.invoker is granted there.
+    grant: { className: "gcp.cloudrunv2.ServiceIamMember", nameKey: "name" },
+    account: (props) => text(props, "serviceConfig", "serviceAccountEmail"),
+    envs: (props) => {
+      const vars = at(props, "serviceConfig", "environmentVariables");
+      if (vars === null || typeof vars !== "object") return [];
+      return Object.entries(vars).map(([name, value]) => ({ name, value: isUnknown(value) ? unknown : value }));
+    },
+    urls: (props) => [at(props, "url"), at(props, "serviceConfig", "uri")],
+    invokerIamDisabled: () => false,
+  },
+};
 
 interface Account {
   readonly label: string;
@@ -197,8 +279,9 @@ function indexStack(resources: readonly PlainResource[]): Index {
     accountsByEmail: new Map(),
   };
   for (const r of resources) {
-    if (r.type === types.service || r.type === types.function) {
-      const w = workloadOf(r);
+    const reader = workloadReaders[r.type];
+    if (reader) {
+      const w = workloadOf(r, reader);
       index.workloads.set(r.urn, w);
       if (typeof w.name === "string") push(index.workloadsByName, w.name, w);
       for (const url of w.urls) index.workloadsByUrl.set(urlKey(url), w);
@@ -211,24 +294,19 @@ function indexStack(resources: readonly PlainResource[]): Index {
   return index;
 }
 
-function workloadOf(r: PlainResource): Workload {
-  const kind = r.type === types.service ? "service" : "function";
+function workloadOf(r: PlainResource, reader: WorkloadReader): Workload {
   const name = resourceName(text(r.props, "name"));
-  const urls = (
-    kind === "service"
-      ? [at(r.props, "uri"), ...asArray(at(r.props, "urls"))]
-      : [at(r.props, "url"), at(r.props, "serviceConfig", "uri")]
-  ).filter((u): u is string => typeof u === "string" && u !== "" && !isUnknown(u));
+  const urls = reader.urls(r.props).filter((u): u is string => typeof u === "string" && u !== "" && !isUnknown(u));
   return {
     resource: r,
-    kind,
+    kind: reader.kind,
+    reader,
     name,
     label: typeof name === "string" ? name : r.name,
     location: text(r.props, "location"),
     project: text(r.props, "project"),
     urls,
-    // Only a known `true` opens the service; unknown during preview is not taken as open (fail closed).
-    invokerIamDisabled: at(r.props, "invokerIamDisabled") === true,
+    invokerIamDisabled: reader.invokerIamDisabled(r.props),
   };
 }
 
@@ -610,23 +688,8 @@ interface FoundCall {
 
 /** Env-var calls of a workload: URLs of services in this stack, by literal URL or by dependency. */
 function envCalls(w: Workload, index: Index): { callee: Workload; via: string }[] {
-  const key = w.kind === "service" ? "template" : "serviceConfig";
-  const envs: { name: string; value: unknown }[] = [];
-  if (w.kind === "service") {
-    const containers = list(w.resource.props, "template", "containers");
-    for (const c of containers === unknown ? [] : containers) {
-      const vars = list(c, "envs");
-      for (const e of vars === unknown ? [] : vars) {
-        const name = text(e, "name");
-        if (typeof name === "string") envs.push({ name, value: at(e, "value") });
-      }
-    }
-  } else {
-    const vars = at(w.resource.props, "serviceConfig", "environmentVariables");
-    if (vars !== null && typeof vars === "object") {
-      for (const [name, value] of Object.entries(vars)) envs.push({ name, value: isUnknown(value) ? unknown : value });
-    }
-  }
+  const key = w.reader.key;
+  const envs = w.reader.envs(w.resource.props);
 
   const calls: { callee: Workload; via: string }[] = [];
   const found = new Set<Workload>();
@@ -704,9 +767,8 @@ function findCalls(resources: readonly PlainResource[], index: Index, options: C
       // Missing account: Cloud Run and Cloud Functions run as the project's default compute account,
       // whose project number a known URL of the caller or callee can give. The provider computes the field,
       // so during preview a workload that sets none shows it unknown, not missing: never granted.
-      const key = w.kind === "service" ? "template" : "serviceConfig";
-      const account = w.kind === "service" ? text(r.props, "template", "serviceAccount") : text(r.props, "serviceConfig", "serviceAccountEmail");
-      const runsAs = (urls: readonly string[]) => identityAt(account, r, key, index, () => defaultComputeIdentity([...w.urls, ...urls], options));
+      const runsAs = (urls: readonly string[]) =>
+        identityAt(w.reader.account(r.props), r, w.reader.key, index, () => defaultComputeIdentity([...w.urls, ...urls], options));
       addRuntime(r, `${w.label} (${w.kind})`, runsAs([]), true);
       for (const { callee, via } of envCalls(w, index)) addCalls(r, w.label, [callee], via, (c) => runsAs(c.urls));
 
@@ -936,7 +998,7 @@ function fixFor(c: FoundCall, candidates: readonly Grant[], providerPlaced: read
     const project = typeof callee.project === "string" ? JSON.stringify(callee.project) : `${callee.resource.name}.project`;
     fix =
       `grant ${invokerRole} on ${where} to ${grantee}: ` +
-      `new gcp.cloudrunv2.ServiceIamMember("${c.caller}-invokes-${callee.label}", { name: ${name}, ` +
+      `new ${callee.reader.grant.className}("${c.caller}-invokes-${callee.label}", { ${callee.reader.grant.nameKey}: ${name}, ` +
       `location: ${location ? JSON.stringify(location) : `${callee.resource.name}.location`}, project: ${project}, role: "${invokerRole}", member: ${member} })`;
   }
   const notes = candidates.flatMap((g): string[] => {

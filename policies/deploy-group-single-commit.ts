@@ -1,7 +1,7 @@
 // The "validation gap" of the ops log: phase 3 ran new validation code while phase 5 ran an older commit.
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { displayName, isUnknown, types } from "./callgraph";
-import { commitOf } from "./labels";
+import { commitOf, workloadLabelMaps } from "./labels";
 import { plainResources } from "./resources";
 
 export const deployGroupSingleCommit: StackValidationPolicy = {
@@ -17,8 +17,8 @@ export const deployGroupSingleCommit: StackValidationPolicy = {
     // deploy group → commit → workloads running it
     const groups = new Map<string, Map<string, string[]>>();
     for (const r of plainResources(args.resources)) {
-      if (r.type !== types.service && r.type !== types.function) continue;
-      const labels = r.props.labels;
+      if (r.type !== types.service && r.type !== types.serviceV1 && r.type !== types.function) continue;
+      const labels = workloadLabelMaps(r.type, r.props)[0];
       if (labels === null || typeof labels !== "object") continue;
       const { "deploy-group": group, "commit-override": override } = labels as Record<string, unknown>;
       const commit = commitOf(labels);

@@ -3,7 +3,7 @@
 // (drift would then report the wrong commit); a missing label is commit-label-present's advisory.
 import type { ResourceValidationPolicy, ReportViolation } from "@pulumi/policy";
 import { types } from "./callgraph";
-import { commitLabel, commitLabelsOf } from "./labels";
+import { commitLabel, commitLabelsOf, workloadLabelMaps } from "./labels";
 
 const commitPattern = /^[0-9a-f]{7,40}$/;
 const digestPattern = /@sha256:[0-9a-f]{64}$/;
@@ -19,16 +19,16 @@ export function imageTag(image: string): string | undefined {
 }
 
 /** The commit labels a service or function carries (service labels and, on Cloud Run, revision labels). */
-function commitLabels(props: { labels?: unknown; template?: { labels?: unknown } }): { key: string; value: unknown }[] {
-  return [...commitLabelsOf(props.labels), ...commitLabelsOf(props.template?.labels)];
+function commitLabels(type: string, props: Record<string, any>): { key: string; value: unknown }[] {
+  return workloadLabelMaps(type, props).flatMap(commitLabelsOf);
 }
 
 /**
  * A label that names another commit than the artifact contradicts it. Two commits agree when one is an
  * abbreviation of the other (images are tagged with the short SHA the app's build writes).
  */
-function checkLabels(name: string, commit: string, props: Record<string, any>, pinnedBy: string, report: ReportViolation): void {
-  for (const { key, value } of commitLabels(props)) {
+function checkLabels(name: string, commit: string, type: string, props: Record<string, any>, pinnedBy: string, report: ReportViolation): void {
+  for (const { key, value } of commitLabels(type, props)) {
     const agrees = typeof value === "string" && value !== "" && (value.startsWith(commit) || commit.startsWith(value));
     if (agrees) continue;
     report(`${name}: label ${key}=${String(value)} but its ${pinnedBy} names commit ${commit}. Fix: set ${commitLabel} from the same commit as the artifact.`);
@@ -38,8 +38,9 @@ function checkLabels(name: string, commit: string, props: Record<string, any>, p
 // Reads go through the SDK's unknown-checking proxy on purpose: an image or label not known during
 // preview makes this one resource's check the SDK's "can't run during preview" advisory, and `pulumi up`
 // (and `npm run audit`) check it once known. Every value this reads is a literal from stack config.
-function checkService(name: string, props: Record<string, any>, report: ReportViolation): void {
-  const containers: { image?: string }[] = props.template?.containers ?? [];
+function checkService(name: string, type: string, props: Record<string, any>, report: ReportViolation): void {
+  // Cloud Run v2 lists containers in template.containers, the older v1 service in template.spec.containers.
+  const containers: { image?: string }[] = (type === types.serviceV1 ? props.template?.spec?.containers : props.template?.containers) ?? [];
   for (const { image } of containers) {
     if (typeof image !== "string" || image === "") {
       report(`${name}: a container has no image. Fix: set it to REGISTRY/NAME:COMMIT.`);
@@ -48,7 +49,7 @@ function checkService(name: string, props: Record<string, any>, report: ReportVi
     const tag = imageTag(image);
     if (digestPattern.test(image) && (tag === undefined || commitPattern.test(tag))) {
       // A digest is immutable; a commit label can only be compared when a commit tag comes with it.
-      if (tag !== undefined) checkLabels(name, tag, props, `image ${image}`, report);
+      if (tag !== undefined) checkLabels(name, tag, type, props, `image ${image}`, report);
       continue;
     }
     if (tag === undefined || !commitPattern.test(tag)) {
@@ -56,7 +57,7 @@ function checkService(name: string, props: Record<string, any>, report: ReportVi
       report(`${name}: image ${image} ${what}. Fix: deploy REGISTRY/NAME:COMMIT (the git SHA it was built from) or a digest (@sha256:…).`);
       continue;
     }
-    checkLabels(name, tag, props, `image ${image}`, report);
+    checkLabels(name, tag, type, props, `image ${image}`, report);
   }
 }
 
@@ -69,7 +70,7 @@ function checkFunction(name: string, props: Record<string, any>, report: ReportV
     report(`${name}: source ${source} is not pinned to a commit. Fix: build from gs://BUCKET/NAME/COMMIT.zip, uploaded by CI for that commit.`);
     return;
   }
-  checkLabels(name, match[1], props, `source gs://${storage.bucket}/${object}`, report);
+  checkLabels(name, match[1], types.function, props, `source gs://${storage.bucket}/${object}`, report);
 }
 
 export const imagePinnedToCommit: ResourceValidationPolicy = {
@@ -82,9 +83,9 @@ export const imagePinnedToCommit: ResourceValidationPolicy = {
     `never a mutable tag such as latest; a ${commitLabel} label, if set, names that same commit. In this repository both come from the ` +
     "deploy group's commit in the stack config.",
   validateResource: (args, reportViolation) => {
-    if (args.type !== types.service && args.type !== types.function) return;
+    if (args.type !== types.service && args.type !== types.serviceV1 && args.type !== types.function) return;
     const name = typeof args.props.name === "string" ? args.props.name : args.name;
-    if (args.type === types.service) checkService(name, args.props, reportViolation);
+    if (args.type !== types.function) checkService(name, args.type, args.props, reportViolation);
     else checkFunction(name, args.props, reportViolation);
   },
 };

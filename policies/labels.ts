@@ -23,3 +23,13 @@ export function commitLabelsOf(labels: unknown): { key: string; value: unknown }
   if (labels === null || typeof labels !== "object") return [];
   return commitLabelNames.flatMap((key) => (key in (labels as object) ? [{ key, value: (labels as Record<string, unknown>)[key] }] : []));
 }
+
+/**
+ * A workload's label maps, service first, then its revision's: Cloud Run v2 and gen2 functions keep them in
+ * `labels` (and v2 revisions in `template.labels`), the older v1 `gcp.cloudrun.Service` in `metadata.labels`
+ * and `template.metadata.labels`.
+ */
+export function workloadLabelMaps(type: string, props: Record<string, any>): unknown[] {
+  if (type === "gcp:cloudrun/service:Service") return [props.metadata?.labels, props.template?.metadata?.labels];
+  return [props.labels, props.template?.labels];
+}

@@ -4,6 +4,7 @@
 // the policy pack, so what `npm run check` says in each mode is what the engine would say.
 import * as pulumi from "@pulumi/pulumi";
 import * as cloudfunctionsv2 from "@pulumi/gcp/cloudfunctionsv2";
+import * as cloudrun from "@pulumi/gcp/cloudrun";
 import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
 import * as pubsub from "@pulumi/gcp/pubsub";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
@@ -167,5 +168,33 @@ describe("gen2 function URLs after up", () => {
     const fn = find(await capture(() => orchestrator("grading-coverage-monitor", { serviceConfig: { availableMemory: "256M" } }), false), "grading-coverage-monitor-function");
     expect(fn.outputs.url).toBe(`https://${region}-${project}.cloudfunctions.net/grading-coverage-monitor`);
     expect(stateAt(fn, "serviceConfig.uri")).toBe(`https://grading-coverage-monitor-${projectNumber}.${region}.run.app`);
+  });
+});
+
+describe.each(modes)("an older-style v1 Cloud Run service (gcp.cloudrun.Service), in $mode mode", ({ preview }) => {
+  const program = () => {
+    const hello = new cloudrun.Service("hello", { location: region, template: { spec: { containers: [{ image: "r/hello:ede3ab89" }] } } });
+    const caller = new serviceaccount.Account("caller-runtime", { project, accountId: "caller" });
+    new cloudrun.Service("caller", {
+      location: region,
+      template: { spec: { serviceAccountName: caller.email, containers: [{ image: "r/caller:ede3ab89", envs: [{ name: "HELLO_URL", value: hello.statuses[0].url }] }] } },
+    });
+    new cloudrun.IamMember("caller-invokes-hello", { service: hello.name, location: hello.location, project: hello.project, role: "roles/run.invoker", member: pulumi.interpolate`serviceAccount:${caller.accountId}@${caller.project}.iam.gserviceaccount.com` });
+  };
+
+  it("when captured, then it is auto-named in both modes, and statuses[0].url (the hashed run.app form) and template.spec.serviceAccountName are unknown in preview and GCP's after up", async () => {
+    const hello = find(await capture(program, preview), "hello");
+    expect(hello.inputs.name).toMatch(/^hello-[0-9a-f]{7}$/);
+    if (preview) expect(stateAt(hello, "statuses")).toBe(unknownValue);
+    else expect(stateAt(hello, "statuses.0.url")).toMatch(/^https:\/\/hello-[0-9a-f]{7}-[a-z0-9]{10}-wl\.a\.run\.app$/);
+    expect(stateAt(hello, "template.spec.serviceAccountName")).toBe(preview ? unknownValue : defaultCompute);
+  });
+
+  it("when judged, then the v1 caller's call on the v1 callee is found by dependency in preview and by URL after up, and the v1 grant counts in both", async () => {
+    const resources = await capture(program, preview);
+    expect(await mandatoryGaps(resources)).toEqual([]);
+    const withoutGrant = resources.filter((r) => r.name !== "caller-invokes-hello");
+    const gaps = await mandatoryGaps(withoutGrant);
+    expect(gaps.map((g) => g.split(" as ")[0])).toEqual([expect.stringMatching(/^caller-[0-9a-f]{7} calls hello-[0-9a-f]{7} \(found by env HELLO_URL\)$/)]);
   });
 });
