@@ -258,6 +258,17 @@ class MockProvider {
           },
           ...(defaultCompute ? { eventTrigger: { serviceAccountEmail: defaultCompute } } : {}),
         };
+      case "gcp:workflows/workflow:Workflow":
+        // Workflows runs a workflow that sets no account as the default compute account, and answers with the account's id.
+        return {
+          id: `projects/${project}/locations/${location}/workflows/${name}`,
+          state: "ACTIVE",
+          ...(defaultCompute ? { serviceAccount: `projects/${project}/serviceAccounts/${defaultCompute}` } : {}),
+        };
+      case "gcp:eventarc/pipeline:Pipeline": {
+        const pipeline = `projects/${project}/locations/${location}/pipelines/${String(state.pipelineId)}`;
+        return { id: pipeline, name: pipeline, uid: uuidOf(pipeline), etag: etagOf(state) };
+      }
       case "gcp:artifactregistry/repository:Repository":
         return { id: `projects/${project}/locations/${location}/repositories/${String(state.repositoryId)}`, name: String(state.repositoryId) };
       case "gcp:pubsub/topic:Topic":

@@ -35,9 +35,12 @@ describe.each(g.modes)("caller-has-run-invoker in %s mode", (mode) => {
       const email = "phase3-to-grading@nba-props-platform.iam.gserviceaccount.com";
       expect(found[0].message).toContain(`phase3-to-grading calls grading (found by env GRADING_URL) as `);
       expect(found[0].message).toContain(mode === "update" ? `as serviceAccount:${email}` : `as new service account ${email}`);
+      // Pasteable: the callee's literal name, location and project, and the account by its variable, in the form known in preview.
       expect(found[0].message).toContain(
-        `Fix: grant roles/run.invoker on grading (us-west2) to serviceAccount:${email}: new gcp.cloudrunv2.ServiceIamMember(` +
-          `"phase3-to-grading-invokes-grading", { name: "grading", location: "us-west2", project: "nba-props-platform", role: "roles/run.invoker", member: "serviceAccount:${email}" })`,
+        `Fix: grant roles/run.invoker on grading (us-west2) to the account phase3-to-grading: new gcp.cloudrunv2.ServiceIamMember(` +
+          `"phase3-to-grading-invokes-grading", { name: "grading", location: "us-west2", project: "nba-props-platform", role: "roles/run.invoker", ` +
+          "member: pulumi.interpolate`serviceAccount:${phase3ToGrading.accountId}@${phase3ToGrading.project}.iam.gserviceaccount.com` }) " +
+          '(where phase3ToGrading is the gcp.serviceaccount.Account "phase3-to-grading", account id phase3-to-grading)',
       );
     });
 
@@ -105,7 +108,11 @@ describe.each(g.modes)("caller-has-run-invoker in %s mode", (mode) => {
       const found = await gaps(f.resources);
       expect(found).toHaveLength(1);
       expect(found[0].message).toContain("as no identity (no OIDC token: the request is unauthenticated)");
-      expect(found[0].message).toContain("Fix: set pushConfig.oidcToken.serviceAccountEmail on prediction-worker-requests");
+      expect(found[0].message).toContain(
+        'Fix: give prediction-worker-requests an account of its own: const predictionWorkerRequInvoker = new gcp.serviceaccount.Account("prediction-worker-requ-invoker", ' +
+          '{ accountId: "prediction-worker-requ-invoker", project: "nba-props-platform" }); set pushConfig.oidcToken.serviceAccountEmail to predictionWorkerRequInvoker.email; ' +
+          'then new gcp.cloudrunv2.ServiceIamMember("prediction-worker-requests-invokes-prediction-worker", { name: "prediction-worker", ',
+      );
     });
 
     it("given a Cloud Scheduler HTTP job with an OIDC account, then it needs a grant to that account", async () => {
@@ -234,7 +241,8 @@ describe.each(g.modes)("caller-has-run-invoker in %s mode", (mode) => {
         expect(found[0].message).toContain(
           "Note: cloudrunv2.ServiceIamMember grant has a member not known until deploy (from new service account phase3-to-grading): " +
             "during preview it could as well be user:EMAIL or the bare email, which grant nothing; write it as " +
-            "pulumi.interpolate`serviceAccount:${phase3-to-grading.accountId}@${phase3-to-grading.project}.iam.gserviceaccount.com`, which is known before deploy",
+            "member: pulumi.interpolate`serviceAccount:${phase3ToGrading.accountId}@${phase3ToGrading.project}.iam.gserviceaccount.com` " +
+            '(where phase3ToGrading is the gcp.serviceaccount.Account "phase3-to-grading", account id phase3-to-grading), which is known before deploy',
         );
       }
     });
