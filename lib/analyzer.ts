@@ -334,6 +334,7 @@ export function reconcilePolicyConfig(policies: readonly PolicyInfo[], config: P
       const parsed = schema.safeParse(properties);
       if (parsed.success) properties = parsed.data as Record<string, unknown>;
       else for (const issue of parsed.error.issues) problems.push(`${[policy.name, ...issue.path.map(String)].join(".")}: ${issue.message}`);
+      problems.push(...regexProblems(policy, properties));
     }
     result.set(policy.name, { enforcementLevel: levels.get(policy.name) ?? policy.enforcementLevel, properties });
   }
@@ -343,6 +344,20 @@ export function reconcilePolicyConfig(policies: readonly PolicyInfo[], config: P
     );
   }
   return result;
+}
+
+/** Settings whose schema says `format: "regex"` must compile, as the engine's JSON Schema validator requires (zod does not check formats). */
+function regexProblems(policy: PolicyInfo, properties: Record<string, unknown>): string[] {
+  return Object.entries(policy.configSchema?.properties ?? {}).flatMap(([key, schema]) => {
+    const value = properties[key];
+    if (!isObject(schema) || schema.format !== "regex" || typeof value !== "string") return [];
+    try {
+      new RegExp(value);
+      return [];
+    } catch (error) {
+      return [`${policy.name}.${key}: ${JSON.stringify(value)} is not a regular expression (${(error as Error).message})`];
+    }
+  });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

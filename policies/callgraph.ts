@@ -74,9 +74,19 @@ export interface InvokerGrantMember {
    * with; none when that name is not known until deploy and does not come from a service of this stack.
    */
   readonly targetNames: readonly string[];
+  /** The services of this stack the grant covers, by every name a config may use for them. */
+  readonly targets: readonly WorkloadNames[];
   /** `serviceAccount:…`, `allUsers`, or a description of an account not known until deploy. */
   readonly member: string;
   readonly isPublic: boolean;
+}
+
+/** A service or function by every name a person may know it by: its service name, its logical name, its URN. */
+export interface WorkloadNames {
+  readonly urn: string;
+  readonly logicalName: string;
+  /** Its service name (auto-named ones included), or its logical name while that is not known. */
+  readonly name: string;
 }
 
 export interface UnusedGrant {
@@ -91,7 +101,7 @@ export interface CallGraph {
   readonly runtimes: readonly Runtime[];
   readonly invokerGrants: readonly InvokerGrantMember[];
   /** Services and functions that set invokerIamDisabled: anyone can call them. */
-  readonly invokerIamDisabled: readonly { readonly urn: string; readonly name: string }[];
+  readonly invokerIamDisabled: readonly WorkloadNames[];
   /** Invoker grant members no call in the stack is made as. */
   readonly unusedGrants: readonly UnusedGrant[];
 }
@@ -1106,6 +1116,7 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
         scope: g.scope,
         target,
         targetNames: targets.length > 0 ? targets.map((w) => w.label) : typeof g.name === "string" ? [g.name] : [],
+        targets: targets.map(namesOf),
         member,
         isPublic,
       });
@@ -1122,9 +1133,13 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
     calls,
     runtimes,
     invokerGrants,
-    invokerIamDisabled: [...index.workloads.values()].filter((w) => w.invokerIamDisabled).map((w) => ({ urn: w.resource.urn, name: w.label })),
+    invokerIamDisabled: [...index.workloads.values()].filter((w) => w.invokerIamDisabled).map(namesOf),
     unusedGrants,
   };
+}
+
+function namesOf(w: Workload): WorkloadNames {
+  return { urn: w.resource.urn, logicalName: w.resource.name, name: w.label };
 }
 
 function targetLabel(g: Grant, targets: readonly Workload[]): string {
