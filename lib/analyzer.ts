@@ -17,7 +17,7 @@ import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { z } from "zod";
 import { InputError, readInputFile } from "./cli";
-import type { PlainResource } from "../policies/callgraph";
+import { providerDefaults, type PlainResource } from "../policies/callgraph";
 import type { EngineResource } from "./resources";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
@@ -436,6 +436,17 @@ export function stackRequest(resources: readonly EngineResource[]): pb.AnalyzeSt
   return request;
 }
 
+/** The provider resource as the engine sends it with each resource (its inputs: the default provider's are the package's config). */
+function toProvider(r: EngineResource): pb.AnalyzerProviderResource | undefined {
+  if (!r.provider) return undefined;
+  const provider = new pb.AnalyzerProviderResource();
+  provider.setUrn(r.provider.urn);
+  provider.setType(r.provider.type);
+  provider.setName(r.provider.name);
+  provider.setProperties(toStruct(r.provider.properties));
+  return provider;
+}
+
 function toOptions(r: EngineResource): pb.AnalyzerResourceOptions {
   const options = new pb.AnalyzerResourceOptions();
   if (r.parent) options.setParent(r.parent);
@@ -449,6 +460,8 @@ function toAnalyzeRequest(r: EngineResource): pb.AnalyzeRequest {
   request.setName(r.name);
   request.setProperties(toStruct(r.inputs));
   request.setOptions(toOptions(r));
+  const provider = toProvider(r);
+  if (provider) request.setProvider(provider);
   return request;
 }
 
@@ -460,6 +473,8 @@ function toAnalyzerResource(r: EngineResource): pb.AnalyzerResource {
   resource.setProperties(toStruct(stateOf(r)));
   resource.setOptions(toOptions(r));
   if (r.parent) resource.setParent(r.parent);
+  const provider = toProvider(r);
+  if (provider) resource.setProvider(provider);
   resource.setDependenciesList([...r.dependencies]);
   const map = resource.getPropertydependenciesMap();
   for (const [property, urns] of Object.entries(r.propertyDependencies)) {
@@ -486,6 +501,7 @@ export function toPlainResources(resources: readonly EngineResource[]): PlainRes
     name: r.name,
     props: toWire(stateOf(r)) as Record<string, unknown>,
     propertyDependencies: r.propertyDependencies,
+    ...(r.provider ? { provider: providerDefaults(r.provider.properties) } : {}),
   }));
 }
 

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import program from "../index";
 import { InputError } from "./cli";
 import { checkedInputs, plannedState } from "./planned";
-import type { EngineResource } from "./resources";
+import type { EngineResource, ProviderResource } from "./resources";
 import { projectName } from "./stackfile";
 
 export interface Capture {
@@ -47,7 +47,7 @@ export function captureProgram(run: () => Promise<unknown>, opts: CaptureOptions
 
 async function runOnce(run: () => Promise<unknown>, opts: CaptureOptions): Promise<Capture> {
   const project = opts.project ?? projectName();
-  const provider = new MockProvider(opts.config, opts.preview);
+  const provider = new MockProvider(opts.config, opts.preview, project, opts.stack);
   await pulumi.runtime.setMocks(
     { newResource: (args) => provider.newResource(args), call: (args) => args.inputs },
     project,
@@ -67,11 +67,14 @@ async function runOnce(run: () => Promise<unknown>, opts: CaptureOptions): Promi
   // refused here, naming both registrations, once the program has run: failing the RPC would leave the
   // SDK's promises rejected with no handler.
   const registered = new Map<string, MutableResource>();
+  const providerRefs = new Map<RegisterResourceRequest, string>();
+  const explicitProviders = new Map<MutableResource, string>();
   const duplicates = new Map<string, string>();
   const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorInternals;
   monitor.newUrn = (parent, type, name) => engineUrn(project, opts.stack, parent, type, name);
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
+    if (req.getProvider()) providerRefs.set(req, req.getProvider());
     const record: MutableResource = {
       urn: "",
       type: req.getType(),
@@ -85,6 +88,8 @@ async function runOnce(run: () => Promise<unknown>, opts: CaptureOptions): Promi
       propertyDependencies: propertyDependenciesOf(req),
     };
     captured.push(record);
+    const ref = providerRefs.get(req);
+    if (ref) explicitProviders.set(record, ref);
     const urn = engineUrn(project, opts.stack, record.parent, record.type, record.name);
     const first = registered.get(urn);
     // The children of a component registered twice collide too: the component says it all.
@@ -122,10 +127,48 @@ async function runOnce(run: () => Promise<unknown>, opts: CaptureOptions): Promi
   if (duplicates.size > 0) throw new InputError([...duplicates.values()].filter(Boolean).join("\n"));
   if (failure) throw failure.error;
   const stack = captured.find((r) => r.type === rootStackType);
+  for (const r of captured) {
+    const provider = providerOf(r, explicitProviders.get(r), byUrn, opts.config, project, opts.stack);
+    if (provider) r.provider = provider;
+  }
   return { resources: captured, outputs: stack?.outputs ?? {} };
 }
 
 type MutableResource = { -readonly [K in keyof EngineResource]: EngineResource[K] };
+
+/**
+ * The provider resource of a custom resource, as the engine hands it to a policy pack: the one the program
+ * passed (`{ provider }`, a reference `URN::ID`), else the package's default provider, whose inputs are the
+ * package's stack config (`gcp:project` → `project`; pkg/resource/deploy/providers/registry.go).
+ */
+function providerOf(
+  r: MutableResource,
+  reference: string | undefined,
+  byUrn: ReadonlyMap<string, MutableResource>,
+  config: Record<string, unknown>,
+  project: string,
+  stack: string,
+): ProviderResource | undefined {
+  const pkg = r.type.split(":")[0];
+  if (!r.custom || pkg === "pulumi") return undefined;
+  if (reference) {
+    const urn = reference.slice(0, reference.lastIndexOf("::"));
+    const explicit = byUrn.get(urn);
+    return { urn, type: explicit?.type ?? `pulumi:providers:${pkg}`, name: urn.split("::").pop() ?? "", properties: explicit?.inputs ?? {} };
+  }
+  const name = `default_${packageVersion(pkg).replace(/\./g, "_")}`;
+  const properties = Object.fromEntries(Object.entries(config).filter(([key]) => key.startsWith(`${pkg}:`)).map(([key, value]) => [key.slice(pkg.length + 1), value]));
+  return { urn: engineUrn(project, stack, undefined, `pulumi:providers:${pkg}`, name), type: `pulumi:providers:${pkg}`, name, properties };
+}
+
+/** The version of the program's @pulumi/PKG, which names its default provider (`default_9_37_0`). */
+function packageVersion(pkg: string): string {
+  try {
+    return (require(`@pulumi/${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return "0_0_0";
+  }
+}
 
 /** The parts of the SDK's MockMonitor and its protobuf messages this module touches. */
 interface MockMonitorInternals {
@@ -138,6 +181,7 @@ interface ProtoStruct {
 }
 interface RegisterResourceRequest {
   getType(): string;
+  getProvider(): string;
   getName(): string;
   getCustom(): boolean;
   getParent(): string;
@@ -196,15 +240,27 @@ class MockProvider {
   constructor(
     config: Record<string, unknown>,
     private readonly preview: boolean,
+    private readonly project: string,
+    private readonly stack: string,
   ) {
     const setting = (key: string) => (typeof config[key] === "string" ? (config[key] as string) : undefined);
     this.projectNumber = setting("nba-pipeline:projectNumber");
     this.provider = { project: setting("gcp:project"), region: setting("gcp:region") };
   }
 
+  /** Explicit provider resources by URN: a resource given one gets its project and region from it. */
+  private readonly explicit = new Map<string, { readonly project?: string; readonly region?: string }>();
+
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
     const inputs = args.inputs as Record<string, unknown>;
-    const options = { logicalName: args.name, provider: this.provider };
+    if (args.type.startsWith("pulumi:providers:")) {
+      const urn = engineUrn(this.project, this.stack, undefined, args.type, args.name);
+      const known = (v: unknown) => (typeof v === "string" ? v : undefined);
+      this.explicit.set(urn, { project: known(inputs.project), region: known(inputs.region) });
+      return { id: this.preview ? undefined : `${args.name}-id`, state: inputs };
+    }
+    const explicit = args.provider ? this.explicit.get(args.provider.slice(0, args.provider.lastIndexOf("::"))) : undefined;
+    const options = { logicalName: args.name, provider: explicit ? { ...this.provider, ...explicit } : this.provider };
     // GCP's values are worked out from the state as the provider fills it (its project, region and auto-name).
     const { id, ...values } = this.gcpValues(args.type, plannedState(args.type, inputs, { ...options, preview: false }));
     return { id: this.preview ? undefined : id, state: plannedState(args.type, inputs, { ...options, preview: this.preview, values }) };

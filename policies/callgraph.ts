@@ -21,6 +21,22 @@ export interface PlainResource {
   readonly props: Readonly<Record<string, unknown>>;
   /** For each top-level property, the URNs of the resources its value came from. */
   readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+  /** The settings of the provider that manages it (the engine sends its provider resource's inputs). */
+  readonly provider?: ProviderDefaults;
+}
+
+/** What a GCP provider fills in for a resource that leaves its project or region to it. */
+export interface ProviderDefaults {
+  readonly project?: string;
+  readonly region?: string;
+}
+
+/** The project and region of a provider resource's inputs, when known (the default provider's are `gcp:project` and `gcp:region`). */
+export function providerDefaults(properties: Record<string, unknown>): ProviderDefaults {
+  const known = (v: unknown) => (typeof v === "string" && v !== "" && !isUnknown(v) ? v : undefined);
+  const project = known(properties.project);
+  const region = known(properties.region);
+  return { ...(project ? { project } : {}), ...(region ? { region } : {}) };
 }
 
 /** One caller reaching one callee. */
@@ -312,6 +328,16 @@ function indexStack(resources: readonly PlainResource[]): Index {
   return index;
 }
 
+/**
+ * A top-level value the program left to the provider: not known in preview and made from no resource. The
+ * provider fills it in from its own settings, which the engine sends with the resource, so it is read
+ * from there; without them it stays not known (and nothing unknown is ever granted).
+ */
+function leftToProviderOr(value: string | Unknown | undefined, r: PlainResource, key: string, setting: keyof ProviderDefaults): string | Unknown | undefined {
+  if (value !== unknown || (r.propertyDependencies[key]?.length ?? 0) > 0) return value;
+  return r.provider?.[setting] ?? unknown;
+}
+
 function workloadOf(r: PlainResource, reader: WorkloadReader): Workload {
   const name = resourceName(text(r.props, "name"));
   const urls = reader.urls(r.props).filter((u): u is string => typeof u === "string" && u !== "" && !isUnknown(u));
@@ -321,8 +347,8 @@ function workloadOf(r: PlainResource, reader: WorkloadReader): Workload {
     reader,
     name,
     label: typeof name === "string" ? name : r.name,
-    location: text(r.props, "location"),
-    project: text(r.props, "project"),
+    location: leftToProviderOr(text(r.props, "location"), r, "location", "region"),
+    project: leftToProviderOr(text(r.props, "project"), r, "project", "project"),
     urls,
     invokerIamDisabled: reader.invokerIamDisabled(r.props),
   };
@@ -330,7 +356,8 @@ function workloadOf(r: PlainResource, reader: WorkloadReader): Workload {
 
 function accountOf(r: PlainResource): Account {
   const accountId = text(r.props, "accountId");
-  const project = text(r.props, "project");
+  const ownProject = text(r.props, "project");
+  const project = leftToProviderOr(ownProject, r, "project", "project");
   const known = text(r.props, "email");
   const email =
     typeof known === "string"
@@ -341,7 +368,8 @@ function accountOf(r: PlainResource): Account {
   return {
     label: typeof accountId === "string" ? accountId : r.name,
     logicalName: r.name,
-    projectKnown: typeof project === "string",
+    // `${account.project}` in a program is known in preview only when the account sets it.
+    projectKnown: typeof ownProject === "string",
     ...(typeof accountId === "string" ? { accountId } : {}),
     ...(email ? { email } : {}),
   };
@@ -598,12 +626,12 @@ function grantsOf(r: PlainResource, shape: GrantShape, index: Index): Grant[] {
     shape.scope === "service"
       ? {
           name: resourceName(text(r.props, shape.nameKey)),
-          location: text(r.props, shape.locationKey) ?? locationInId(text(r.props, shape.nameKey)),
+          location: leftToProviderOr(text(r.props, shape.locationKey), r, shape.locationKey, "region") ?? locationInId(text(r.props, shape.nameKey)),
           nameDeps: new Set(r.propertyDependencies[shape.nameKey] ?? []),
           locationDeps: new Set(r.propertyDependencies[shape.locationKey] ?? []),
         }
       : { name: undefined, location: undefined, nameDeps: new Set<string>(), locationDeps: new Set<string>() };
-  const project = resourceName(text(r.props, "project"));
+  const project = resourceName(leftToProviderOr(text(r.props, "project"), r, "project", "project"));
   const projectDeps = new Set(r.propertyDependencies.project ?? []);
   const base: Omit<Grant, "role" | "members" | "unreadable"> = { resource: r, label, cloudRunIam: shape.scope === "project" || shape.cloudRunIam, scope: shape.scope, project, projectDeps, ...service };
   const accountsOf = (key: string) => (r.propertyDependencies[key] ?? []).flatMap((urn) => index.accounts.get(urn) ?? []);

@@ -1,6 +1,6 @@
 // The stack as the call graph reads it, from what the policy SDK hands a stack policy.
 import type { PolicyResource } from "@pulumi/policy";
-import { graphTypes, type PlainResource } from "./callgraph";
+import { graphTypes, providerDefaults, type PlainResource } from "./callgraph";
 
 /**
  * The values behind the policy SDK's unknown-checking proxy. The proxy intercepts property reads only;
@@ -23,5 +23,6 @@ export function plainResources(resources: readonly PolicyResource[]): PlainResou
     name: r.name,
     props: rawProps(r.props),
     propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([key, deps]) => [key, deps.map((d) => d.urn)])),
+    ...(r.provider ? { provider: providerDefaults(rawProps(r.provider.props)) } : {}),
   }));
 }

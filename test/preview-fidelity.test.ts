@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as cloudfunctionsv2 from "@pulumi/gcp/cloudfunctionsv2";
 import * as cloudrun from "@pulumi/gcp/cloudrun";
+import * as gcp from "@pulumi/gcp";
 import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
 import * as pubsub from "@pulumi/gcp/pubsub";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
@@ -146,9 +147,31 @@ describe.each(modes)("an invoker grant that leaves project and location to the p
     expect([grant.outputs.project, grant.outputs.location]).toEqual(preview ? [unknownValue, unknownValue] : [project, region]);
   });
 
-  it("when judged, then the grant counts only once its project and location are known", async () => {
-    const gaps = await mandatoryGaps(await capture(program, preview));
-    expect(gaps.map((g) => g.split(" as ")[0])).toEqual(preview ? ["phase3-to-grading calls grading (found by env GRADING_URL)"] : []);
+  it("when captured, then each resource carries its default provider, whose inputs are the gcp: stack config, as the engine sends it to AnalyzeStack", async () => {
+    const grant = find(await capture(program, preview), "p3g-invokes-grading");
+    expect(grant.provider).toEqual({
+      urn: "urn:pulumi:prod::nba-pipeline::pulumi:providers:gcp::default_9_37_0",
+      type: "pulumi:providers:gcp",
+      name: "default_9_37_0",
+      properties: { project, region },
+    });
+  });
+
+  it("when judged, then the grant counts in both modes: in preview its project and location are the provider's, which the engine sends with it", async () => {
+    expect(await mandatoryGaps(await capture(program, preview))).toEqual([]);
+  });
+
+  it("when the callee is managed by an explicit provider of another project, then the grant left to the default provider does not cover it", async () => {
+    const resources = await capture(() => {
+      const other = new gcp.Provider("other-project", { project: "nba-props-sandbox", region });
+      const grading = new cloudrunv2.Service("grading-service", { location: region, name: "grading", template: { containers: [{ image: "r/grading:ede3ab89" }] } }, { provider: other });
+      const caller = new serviceaccount.Account("p3g-runtime", { project, accountId: "phase3-to-grading" });
+      orchestrator("phase3-to-grading", { serviceConfig: { serviceAccountEmail: caller.email, environmentVariables: { GRADING_URL: grading.uri } } });
+      new cloudrunv2.ServiceIamMember("p3g-invokes-grading", { name: "grading", role: "roles/run.invoker", member: "serviceAccount:phase3-to-grading@nba-props-platform.iam.gserviceaccount.com" });
+    }, preview);
+    expect(find(resources, "grading-service").provider?.properties).toEqual({ project: "nba-props-sandbox", region });
+    const gaps = await mandatoryGaps(resources);
+    expect(gaps.map((g) => g.split(" as ")[0])).toEqual(["phase3-to-grading calls grading (found by env GRADING_URL)"]);
   });
 });
 

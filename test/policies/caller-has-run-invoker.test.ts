@@ -9,8 +9,8 @@ const policy = "caller-has-run-invoker";
 const pack = usePolicyPack();
 
 /** The ops log's pair: phase3-to-grading calls grading with GRADING_URL, as its own account. */
-function gradingWorld(mode: g.Mode) {
-  const f = new g.Fixture(mode);
+function gradingWorld(mode: g.Mode, options: { provider?: boolean } = {}) {
+  const f = new g.Fixture(mode, options);
   const grading = g.service(f, "grading", { account: g.account(f, "grading-runtime") });
   const caller = g.account(f, "phase3-to-grading");
   const fn = g.fn(f, "phase3-to-grading", { account: caller, env: { GRADING_URL: grading.url } });
@@ -166,8 +166,14 @@ describe.each(g.modes)("caller-has-run-invoker in %s mode", (mode) => {
       expect(await gaps(f.resources)).toEqual([]);
     });
 
-    it("given a grant that leaves its project and location to the provider, then it counts after up, and during preview (both unknown) it does not, and the fix says why", async () => {
+    it("given a grant that leaves its project and location to the provider, then it counts in both modes: in preview they are the provider's settings, which the engine sends", async () => {
       const { f, caller } = gradingWorld(mode);
+      g.grant(f, "cloudrun.IamMember", "grant", { name: "grading" }, caller.member);
+      expect(await gaps(f.resources)).toEqual([]);
+    });
+
+    it("given the same without the provider's settings (a state file may lack them), then it counts after up, and during preview (both unknown) it does not, and the fix says why", async () => {
+      const { f, caller } = gradingWorld(mode, { provider: false });
       g.grant(f, "cloudrun.IamMember", "grant", { name: "grading" }, caller.member);
       const found = await gaps(f.resources);
       if (mode === "update") {

@@ -68,12 +68,12 @@ describe.each(g.modes)("fixes in %s mode", (mode) => {
     expect(fix).not.toContain("compute@developer.gserviceaccount.com");
   });
 
-  it("given a v1 callee that leaves project to the provider, then the fix takes it from the callee's variable in preview and writes it out after up", async () => {
-    const f = new g.Fixture(mode);
+  it.each([true, false])("given a v1 callee that leaves project to the provider (provider settings sent: %s), then the fix writes the provider's project, or takes it from the callee's variable when not known", async (provider) => {
+    const f = new g.Fixture(mode, { provider });
     const hello = f.add("gcp:cloudrun/service:Service", "default", { name: "hello", location: "us-central1", template: { spec: { containers: [{ image: "r/hello@sha256:" + "a".repeat(64) }] } } }, { statuses: [{ url: "https://hello-x7kq2mzp4a-uc.a.run.app" }], template: { spec: { serviceAccountName: g.defaultComputeEmail } } });
     g.pushSubscription(f, "hello-push", f.output(hello, "https://hello-x7kq2mzp4a-uc.a.run.app"), g.account(f, "pusher"));
     const [fix] = await fixes(f);
-    if (mode === "preview") {
+    if (mode === "preview" && !provider) {
       expect(fix).toContain('new gcp.cloudrun.IamMember("hello-push-invokes-hello", { service: "hello", location: "us-central1", project: _default.project, role: "roles/run.invoker"');
       expect(fix).toContain('(where _default is the cloudrun.Service "default")');
     } else {

@@ -95,3 +95,36 @@ describe.each(g.modes)("label names in %s mode", (mode) => {
   });
 });
 
+describe.each(g.modes)("publicServices in %s mode", (mode) => {
+  /** An auto-named v1 service (as most examples write it) opened to allUsers, and a named v2 one with invoker IAM disabled. */
+  function world() {
+    const f = new g.Fixture(mode);
+    const hello = f.add(
+      "gcp:cloudrun/service:Service",
+      "hello",
+      { location: "us-central1", template: { spec: { containers: [{ image: "gcr.io/cloudrun/hello" }] } } },
+      { statuses: [{ url: "https://hello-x7kq2mzp4a-uc.a.run.app" }], template: { spec: { serviceAccountName: g.defaultComputeEmail } } },
+    );
+    // The grant names the service by its output, as programs write it.
+    f.add("gcp:cloudrun/iamMember:IamMember", "hello-everyone", { service: f.output(hello, f.resources.find((r) => r.urn === hello)!.inputs.name), location: "us-central1", role: g.invoker, member: "allUsers" });
+    const status = g.service(f, "status-page", { account: "s@p.iam.gserviceaccount.com", invokerIamDisabled: true });
+    return { f, hello, status };
+  }
+
+  it("given no publicServices, then both are reported, and the fix lists the auto-named one by its logical name", async () => {
+    const { f } = world();
+    const found = await verdicts(pack(), f.resources, "no-public-invoker");
+    expect(found).toHaveLength(2);
+    expect(found.map((v) => v.message.split("\n").pop())).toContainEqual(expect.stringContaining('{"no-public-invoker": {"publicServices": ["hello"]}}'));
+    expect(found.map((v) => v.message.split("\n").pop())).toContainEqual(expect.stringContaining('{"no-public-invoker": {"publicServices": ["status-page"]}}'));
+  });
+
+  it.each([
+    ["logical names", () => ["hello", "status-page-service"]],
+    ["service names", (w: ReturnType<typeof world>) => [String(w.f.resources.find((r) => r.urn === w.hello)!.inputs.name), "status-page"]],
+    ["URNs", (w: ReturnType<typeof world>) => [w.hello, w.status.urn]],
+  ])("given publicServices by %s, then neither is reported", async (_, listed) => {
+    const w = world();
+    expect(await judged("no-public-invoker", { publicServices: listed(w) }, w.f.resources)).toEqual([]);
+  });
+});
