@@ -55,7 +55,7 @@ describe("audit of deployed state", () => {
     );
     expect(text.indexOf("MANDATORY")).toBeLessThan(text.indexOf("ADVISORY no-unused-invoker-grant"));
     expect(text.trimEnd().split("\n").pop()).toBe(
-      "nba-pipeline/prod: 1 mandatory and 1 other violation in 7 resources (policy pack nba-pipeline-policies 0.1.0); the next `pulumi up` with this pack will be blocked",
+      "nba-pipeline/prod: 1 mandatory and 1 other violation in 7 resources (policy pack nba-pipeline-policies 0.2.0); the next `pulumi up` with this pack will be blocked",
     );
   });
 

@@ -107,6 +107,6 @@ describe("image-pinned-to-commit during preview", () => {
     const found = await verdicts(pack(), f.resources, policy);
     expect(found.map((v) => v.enforcementLevel)).toEqual(["mandatory", "advisory"]);
     expect(found[0].message).toContain('worker: image us-west2-docker.pkg.dev/nba-props-platform/nba-pipeline/worker:latest uses the mutable tag "latest"');
-    expect(found[1].message).toContain("can't run policy 'image-pinned-to-commit' from policy pack 'nba-pipeline-policies@v0.1.0' during preview");
+    expect(found[1].message).toContain("can't run policy 'image-pinned-to-commit' from policy pack 'nba-pipeline-policies@v0.2.0' during preview");
   });
 });
