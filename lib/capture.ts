@@ -26,6 +26,14 @@ export interface CaptureOptions {
   preview: boolean;
   /** Pulumi project name; defaults to the name in Pulumi.yaml. */
   project?: string;
+  /**
+   * The GCP project number, which names run.app URLs (`NAME-NUMBER.REGION.run.app`) and the default compute
+   * account after `up`; defaults to `nba-pipeline:projectNumber` of the config. Without it, URLs are the
+   * hashed form and the default compute account is not filled in.
+   */
+  projectNumber?: string;
+  /** Config keys the engine would hand the program as secrets. */
+  secretKeys?: readonly string[];
 }
 
 const rootStackType = "pulumi:pulumi:Stack";
@@ -47,9 +55,9 @@ export function captureProgram(run: () => Promise<unknown>, opts: CaptureOptions
 
 async function runOnce(run: () => Promise<unknown>, opts: CaptureOptions): Promise<Capture> {
   const project = opts.project ?? projectName();
-  const provider = new MockProvider(opts.config, opts.preview, project, opts.stack);
+  const provider = new MockProvider(opts.config, opts.preview, project, opts.stack, opts.projectNumber);
   await pulumi.runtime.setMocks(
-    { newResource: (args) => provider.newResource(args), call: (args) => args.inputs },
+    { newResource: (args) => provider.newResource(args), call: (args) => provider.call(args) },
     project,
     opts.stack,
     opts.preview,
@@ -57,6 +65,7 @@ async function runOnce(run: () => Promise<unknown>, opts: CaptureOptions): Promi
   // Values as the engine hands them to a program: strings, with objects and lists as JSON.
   pulumi.runtime.setAllConfig(
     Object.fromEntries(Object.entries(opts.config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)])),
+    [...(opts.secretKeys ?? [])],
   );
 
   const captured: MutableResource[] = [];
@@ -242,9 +251,10 @@ class MockProvider {
     private readonly preview: boolean,
     private readonly project: string,
     private readonly stack: string,
+    projectNumber?: string,
   ) {
     const setting = (key: string) => (typeof config[key] === "string" ? (config[key] as string) : undefined);
-    this.projectNumber = setting("nba-pipeline:projectNumber");
+    this.projectNumber = projectNumber ?? setting("nba-pipeline:projectNumber");
     this.provider = { project: setting("gcp:project"), region: setting("gcp:region") };
   }
 
@@ -264,6 +274,37 @@ class MockProvider {
     // GCP's values are worked out from the state as the provider fills it (its project, region and auto-name).
     const { id, ...values } = this.gcpValues(args.type, plannedState(args.type, inputs, { ...options, preview: false }));
     return { id: this.preview ? undefined : id, state: plannedState(args.type, inputs, { ...options, preview: this.preview, values }) };
+  }
+
+  /**
+   * What the provider's functions answer (`gcp.organizations.getIAMPolicy` and the like): the data sources
+   * whose answers decide verdicts. getIAMPolicy renders its bindings as the provider does, into the
+   * `policyData` an IAM policy resource takes; getProject and getDefaultServiceAccount name the project
+   * number and its default compute account when this runtime knows the number. Others echo their inputs.
+   */
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+    const project = typeof inputs.project === "string" ? inputs.project : this.provider.project;
+    switch (args.token) {
+      case "gcp:organizations/getIAMPolicy:getIAMPolicy": {
+        const bindings = Array.isArray(inputs.bindings) ? inputs.bindings : [];
+        const auditConfigs = Array.isArray(inputs.auditConfigs) ? inputs.auditConfigs : [];
+        const policy = {
+          ...(auditConfigs.length > 0 ? { auditConfigs } : {}),
+          bindings: bindings.map((b: Record<string, unknown>) => ({ ...(b.condition ? { condition: b.condition } : {}), members: [...((b.members as string[]) ?? [])].sort(), role: b.role })),
+        };
+        return { ...inputs, id: digest(JSON.stringify(policy)).slice(0, 10), policyData: JSON.stringify(policy) };
+      }
+      case "gcp:organizations/getProject:getProject":
+        return { ...inputs, projectId: project, name: project, id: `projects/${project}`, ...(this.projectNumber ? { number: this.projectNumber } : {}) };
+      case "gcp:compute/getDefaultServiceAccount:getDefaultServiceAccount": {
+        if (this.projectNumber === undefined) return { ...inputs, project };
+        const email = `${this.projectNumber}-compute@developer.gserviceaccount.com`;
+        return { ...inputs, project, email, member: `serviceAccount:${email}`, name: `projects/${project}/serviceAccounts/${email}`, id: `projects/${project}/serviceAccounts/${email}` };
+      }
+      default:
+        return inputs;
+    }
   }
 
   /** What GCP puts in the computed fields of a resource of `type` after `up`, id included (nested objects hold only computed fields). */

@@ -59,6 +59,11 @@ export interface Call {
   readonly grants: readonly string[];
   /** The exact grant to add when not granted; why each near-miss grant does not count. */
   readonly fix: string;
+  /**
+   * Not granted only because it cannot be shown before deploy: a grant on the callee names the caller's
+   * own account through a member not known until deploy. Says which grant.
+   */
+  readonly notKnownUntilDeploy?: string;
 }
 
 /** An identity a workload or trigger runs as. */
@@ -125,6 +130,19 @@ export interface CallGraph {
 export interface CallGraphOptions {
   /** The project number, for naming the default compute account when no known value in the stack gives it. */
   readonly projectNumber?: string;
+  /**
+   * Read an IAM member not known until deploy that is made from one service account of this stack alone as
+   * that account's `serviceAccount:` member (what `` pulumi.interpolate`serviceAccount:${account.email}` `` becomes),
+   * instead of as no grant. Off by default: `user:${account.email}` looks the same in preview.
+   */
+  readonly assumeServiceAccountMembers?: boolean;
+}
+
+/** A member not known until deploy, made from one account of the stack: that account's `serviceAccount:` member, when the setting allows. */
+function assumedMember(member: GrantMember): GrantMember {
+  const [account] = member.accounts;
+  if (member.value !== undefined || member.accounts.length !== 1 || account.email === undefined) return member;
+  return { ...member, value: `serviceAccount:${account.email}`, assumed: true };
 }
 
 export const invokerRole = "roles/run.invoker";
@@ -565,6 +583,8 @@ interface GrantMember {
    * nothing: whether it will be `serviceAccount:` that account is not known until deploy either.
    */
   readonly accounts: readonly Account[];
+  /** Not known until deploy, and read as that one account's `serviceAccount:` member by the assumeServiceAccountMembers setting. */
+  readonly assumed?: boolean;
 }
 
 interface Grant {
@@ -686,6 +706,7 @@ function isPublicMember(member: GrantMember): boolean {
 }
 
 function describeMember(member: GrantMember): string {
+  if (member.assumed) return `${member.value} (assumed: not known until deploy)`;
   if (member.value !== undefined) return member.value;
   if (member.accounts.length > 0) return `a member not known until deploy (from ${member.accounts.map((a) => `new service account ${a.label}`).join(" or ")})`;
   return "a member not known until deploy";
@@ -1044,7 +1065,11 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
   const grants: Grant[] = [];
   for (const r of resources) {
     const shape = grantShapes[r.type];
-    if (shape) grants.push(...grantsOf(r, shape, index).filter((g) => g.unreadable || !g.cloudRunIam || g.role === invokerRole));
+    if (!shape) continue;
+    for (const g of grantsOf(r, shape, index)) {
+      if (!g.unreadable && g.cloudRunIam && g.role !== invokerRole) continue;
+      grants.push(options.assumeServiceAccountMembers ? { ...g, members: g.members.map(assumedMember) } : g);
+    }
   }
   const isInvoker = (g: Grant) => g.cloudRunIam && g.role === invokerRole;
 
@@ -1107,6 +1132,11 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
       everyPrincipal &&= matches.length > 0;
     }
     granted ||= everyPrincipal;
+    const candidates = [...(grantsOnWorkload.get(c.callee) ?? []), ...projectGrants.filter((g) => grantCovers(g, c.callee))];
+    const callerAccounts = new Set(c.identity.principals.flatMap((p) => p.account ?? []));
+    const pending = granted
+      ? undefined
+      : candidates.find((g) => isInvoker(g) && g.members.some((m) => m.value === undefined && m.accounts.some((a) => callerAccounts.has(a))));
     return {
       caller: c.caller,
       callerUrn: c.callerResource.urn,
@@ -1117,9 +1147,10 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
       ...(c.identity.member ? { member: c.identity.member } : {}),
       granted,
       grants: [...satisfying],
+      ...(pending ? { notKnownUntilDeploy: pending.label } : {}),
       fix: granted
         ? ""
-        : fixFor(c, [...(grantsOnWorkload.get(c.callee) ?? []), ...projectGrants.filter((g) => grantCovers(g, c.callee))], [
+        : fixFor(c, candidates, [
             ...(providerPlaced.get(c.callee) ?? []),
             ...projectGrants.filter((g) => leftToProvider(g).length > 0),
           ]),
@@ -1216,16 +1247,31 @@ function dedicatedAccountId(caller: string): string {
   return `${base || "caller"}-invoker`;
 }
 
+/**
+ * Pulumi's auto-name of a resource that sets none: its logical name, `-` and 7 hex characters drawn anew for
+ * each new resource. A program cannot write it: it refers to the resource's `name` output instead.
+ */
+export function isAutoNamed(name: string, logicalName: string): boolean {
+  return name.length === logicalName.length + 8 && name.startsWith(`${logicalName}-`) && /^[0-9a-f]{7}$/.test(name.slice(-7));
+}
+
 /** A callee's name, location or project as a literal when known, else the callee's output (a dependency, so still matched in preview). */
 function calleeValue(callee: Workload, value: string | Unknown | undefined, output: string): string {
-  return typeof value === "string" ? JSON.stringify(value) : `${variableFor(callee.resource.name)}.${output}`;
+  const literal = typeof value === "string" && !(output === "name" && isAutoNamed(value, callee.resource.name));
+  return literal ? JSON.stringify(value) : `${variableFor(callee.resource.name)}.${output}`;
+}
+
+/** A name for a new resource: a caller's or callee's own name, or its logical name where the name was drawn at random. */
+function stableName(name: string, r: PlainResource): string {
+  return isAutoNamed(name, r.name) ? r.name : name;
 }
 
 /** `new gcp.cloudrunv2.ServiceIamMember("caller-invokes-callee", { name, location, project, role, member })` for this callee's kind. */
-function grantCode(caller: string, callee: Workload, member: string): string {
+function grantCode(c: FoundCall, member: string): string {
+  const callee = c.callee;
   const { className, nameKey } = callee.reader.grant;
   return (
-    `new ${className}("${caller}-invokes-${callee.label}", { ${nameKey}: ${calleeValue(callee, callee.name, "name")}, ` +
+    `new ${className}("${stableName(c.caller, c.callerResource)}-invokes-${stableName(callee.label, callee.resource)}", { ${nameKey}: ${calleeValue(callee, callee.name, "name")}, ` +
     `location: ${calleeValue(callee, callee.location, "location")}, project: ${calleeValue(callee, callee.project, "project")}, ` +
     `role: "${invokerRole}", member: ${member} })`
   );
@@ -1233,14 +1279,14 @@ function grantCode(caller: string, callee: Workload, member: string): string {
 
 /** What a fix that refers to the callee by variable assumes about it. */
 function calleeNote(callee: Workload): string | undefined {
-  const unknownParts = [callee.name, callee.location, callee.project].some((v) => typeof v !== "string");
+  const unknownParts = [callee.name, callee.location, callee.project].some((v) => typeof v !== "string") || (typeof callee.name === "string" && isAutoNamed(callee.name, callee.resource.name));
   return unknownParts ? `${variableFor(callee.resource.name)} is the ${shortType(callee.resource.type)} "${callee.resource.name}"` : undefined;
 }
 
 /** The grant that lets the call through, made as `identity`, with whatever the caller must change first. */
 function grantFix(c: FoundCall, identity: Identity, where: string): string {
   const account = identity.principals.length === 1 ? identity.principals[0].account : undefined;
-  const setAccount = `set ${c.setting} to ${variableFor(dedicatedAccountId(c.caller))}.email`;
+  const setAccount = `set ${c.setting} to ${variableFor(dedicatedAccountId(stableName(c.caller, c.callerResource)))}.email`;
   if (identity.kind === "unauthenticated") {
     // A caller that has an account but sent no token: send one, and grant that account.
     if (identity.onceAuthenticated) return `${c.authFix ?? `set ${c.setting}`}, then ${grantFix(c, identity.onceAuthenticated, where)}`;
@@ -1250,20 +1296,20 @@ function grantFix(c: FoundCall, identity: Identity, where: string): string {
   // Never a grant to a default account (every workload that sets no account shares it), nor to one not known until deploy.
   if (identity.kind === "unidentified" || identity.isDefaultAccount || identity.principals.length === 0) return dedicatedAccountFix(c, setAccount);
   // An account of this stack: by its variable, in the form known during preview.
-  if (account) return `grant ${invokerRole} on ${where} to the account ${account.label}: ${grantCode(c.caller, c.callee, knownMemberOf(account))} (where ${accountNote(account)})`;
+  if (account) return `grant ${invokerRole} on ${where} to the account ${account.label}: ${grantCode(c, knownMemberOf(account))} (where ${accountNote(account)})`;
   const member = identity.member ?? `serviceAccount:${identity.principals[0].email}`;
-  return `grant ${invokerRole} on ${where} to ${member}: ${grantCode(c.caller, c.callee, JSON.stringify(member))}`;
+  return `grant ${invokerRole} on ${where} to ${member}: ${grantCode(c, JSON.stringify(member))}`;
 }
 
 /** A caller with no account of its own (none, a default account, or no token): create one, run as it, grant it. */
 function dedicatedAccountFix(c: FoundCall, how: string): string {
-  const id = dedicatedAccountId(c.caller);
+  const id = dedicatedAccountId(stableName(c.caller, c.callerResource));
   const v = variableFor(id);
   const project = typeof c.callee.project === "string" ? JSON.stringify(c.callee.project) : "gcp.config.project";
   const account: Account = { label: id, logicalName: id, projectKnown: true, accountId: id };
   return (
     `give ${c.caller} an account of its own: const ${v} = new gcp.serviceaccount.Account("${id}", { accountId: "${id}", project: ${project} }); ` +
-    `${how}; then ${grantCode(c.caller, c.callee, knownMemberOf(account))}`
+    `${how}; then ${grantCode(c, knownMemberOf(account))}`
   );
 }
 

@@ -1,6 +1,6 @@
 // Anyone on the internet can call a service with an allUsers invoker or with invoker IAM disabled.
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { buildCallGraph, invokerRole, type WorkloadNames } from "./callgraph";
+import { buildCallGraph, invokerRole, isAutoNamed, type WorkloadNames } from "./callgraph";
 import { plainResources } from "./resources";
 
 export interface NoPublicInvokerConfig {
@@ -18,7 +18,7 @@ export function listedAsPublic(w: WorkloadNames, listed: ReadonlySet<string>): b
 
 /** The name to list a service by: its service name, or for an auto-named one (`LOGICAL-1a2b3c4`, drawn anew by each fresh stack) its logical name. */
 function configName(w: WorkloadNames): string {
-  return w.name.startsWith(`${w.logicalName}-`) && /^[0-9a-f]{7}$/.test(w.name.slice(w.logicalName.length + 1)) ? w.logicalName : w.name;
+  return isAutoNamed(w.name, w.logicalName) ? w.logicalName : w.name;
 }
 
 export const noPublicInvoker: StackValidationPolicy = {

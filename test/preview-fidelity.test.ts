@@ -221,3 +221,27 @@ describe.each(modes)("an older-style v1 Cloud Run service (gcp.cloudrun.Service)
     expect(gaps.map((g) => g.split(" as ")[0])).toEqual([expect.stringMatching(/^caller-[0-9a-f]{7} calls hello-[0-9a-f]{7} \(found by env HELLO_URL\)$/)]);
   });
 });
+
+describe.each(modes)("an IAM policy built with gcp.organizations.getIAMPolicy, in $mode mode", ({ preview }) => {
+  const program = () => {
+    const grading = gradingService();
+    orchestrator("phase3-to-grading", {
+      serviceConfig: { serviceAccountEmail: "phase3-to-grading@nba-props-platform.iam.gserviceaccount.com", environmentVariables: { GRADING_URL: grading.uri } },
+    });
+    const policy = gcp.organizations.getIAMPolicyOutput({
+      bindings: [{ role: "roles/run.invoker", members: ["serviceAccount:phase3-to-grading@nba-props-platform.iam.gserviceaccount.com"] }],
+    });
+    new cloudrunv2.ServiceIamPolicy("grading-policy", { name: grading.name, location: grading.location, project: grading.project, policyData: policy.policyData });
+  };
+
+  it("when captured, then the function answers as the provider does: policyData is the bindings' JSON, known in both modes (a data source runs in preview)", async () => {
+    const policy = find(await capture(program, preview), "grading-policy");
+    expect(JSON.parse(String(policy.inputs.policyData))).toEqual({
+      bindings: [{ members: ["serviceAccount:phase3-to-grading@nba-props-platform.iam.gserviceaccount.com"], role: "roles/run.invoker" }],
+    });
+  });
+
+  it("when judged, then the policy's binding grants the call in both modes", async () => {
+    expect(await mandatoryGaps(await capture(program, preview))).toEqual([]);
+  });
+});
