@@ -1,7 +1,7 @@
 // npm run check -- --program DIR: any Pulumi TypeScript program under the same offline runtime and pack,
 // with its own project and stack files; the same output and exit codes as the prod check.
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -81,6 +81,15 @@ describe("npm run check -- --program as a command", () => {
     const gap = await cli(["--program", program, "--stack", "gap", "--update", "--json"]);
     expect(gap.code).toBe(1);
     expect(JSON.parse(gap.stdout).mode).toBe("update");
+  });
+
+  it("given a program outside this project with no node_modules, then its packages resolve from this project's and it is judged as here", async () => {
+    const copy = join(dir, "copy");
+    mkdirSync(copy);
+    for (const file of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.gap.yaml", "index.ts"]) writeFileSync(join(copy, file), readFileSync(join(repo, program, file)));
+    const { code, stdout } = await cli(["--program", copy, "--stack", "gap", "--json"]);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).calls).toEqual([expect.objectContaining({ via: "scheduler job", granted: false })]);
   });
 
   it("given a program that fails, then exit 2 with its message and no stack trace", async () => {
