@@ -18,7 +18,7 @@ import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { z } from "zod";
 import { InputError, readInputFile } from "./cli";
-import type { PlainResource } from "../policies/callgraph";
+import { providerDefaults, type PlainResource } from "../policies/callgraph";
 import { analyzeStackRequestSize, encodeAnalyzeRequest, encodeAnalyzerResource, encodeAnalyzeStackRequest, stateOf, toWire } from "./analyzerWire";
 import { connectUnary, UnaryCallError } from "./grpcUnary";
 import type { EngineResource } from "./resources";
@@ -376,6 +376,7 @@ export function reconcilePolicyConfig(policies: readonly PolicyInfo[], config: P
       const parsed = schema.safeParse(properties);
       if (parsed.success) properties = parsed.data as Record<string, unknown>;
       else for (const issue of parsed.error.issues) problems.push(`${[policy.name, ...issue.path.map(String)].join(".")}: ${issue.message}`);
+      problems.push(...regexProblems(policy, properties));
     }
     result.set(policy.name, { enforcementLevel: levels.get(policy.name) ?? policy.enforcementLevel, properties });
   }
@@ -385,6 +386,20 @@ export function reconcilePolicyConfig(policies: readonly PolicyInfo[], config: P
     );
   }
   return result;
+}
+
+/** Settings whose schema says `format: "regex"` must compile, as the engine's JSON Schema validator requires (zod does not check formats). */
+function regexProblems(policy: PolicyInfo, properties: Record<string, unknown>): string[] {
+  return Object.entries(policy.configSchema?.properties ?? {}).flatMap(([key, schema]) => {
+    const value = properties[key];
+    if (!isObject(schema) || schema.format !== "regex" || typeof value !== "string") return [];
+    try {
+      new RegExp(value);
+      return [];
+    } catch (error) {
+      return [`${policy.name}.${key}: ${JSON.stringify(value)} is not a regular expression (${(error as Error).message})`];
+    }
+  });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -469,5 +484,6 @@ export function toPlainResources(resources: readonly EngineResource[]): PlainRes
     name: r.name,
     props: toWire(stateOf(r)) as Record<string, unknown>,
     propertyDependencies: r.propertyDependencies,
+    ...(r.provider ? { provider: providerDefaults(r.provider.properties) } : {}),
   }));
 }

@@ -52,9 +52,10 @@ const varint = 0;
 const fixed64 = 1;
 const delimited = 2;
 
-/** AnalyzeRequest{type 1, properties 2, urn 3, name 4, options 5}: a resource's inputs, for Analyze. */
+/** AnalyzeRequest{type 1, properties 2, urn 3, name 4, options 5, provider 6}: a resource's inputs, for Analyze. */
 export function encodeAnalyzeRequest(r: EngineResource): Buffer {
   const w = scratch.reset();
+  writeProvider(w, r, 6);
   writeOptions(w, r, 5);
   w.string(4, r.name);
   w.string(3, r.urn);
@@ -64,7 +65,7 @@ export function encodeAnalyzeRequest(r: EngineResource): Buffer {
 }
 
 /**
- * AnalyzerResource{type 1, properties 2, urn 3, name 4, options 5, parent 7, dependencies 8,
+ * AnalyzerResource{type 1, properties 2, urn 3, name 4, options 5, provider 6, parent 7, dependencies 8,
  * propertyDependencies 9}: a resource's state, one of AnalyzeStackRequest's resources.
  */
 export function encodeAnalyzerResource(r: EngineResource): Buffer {
@@ -82,6 +83,7 @@ export function encodeAnalyzerResource(r: EngineResource): Buffer {
   }
   for (let i = r.dependencies.length - 1; i >= 0; i--) w.string(8, r.dependencies[i], true);
   w.string(7, r.parent ?? "");
+  writeProvider(w, r, 6);
   writeOptions(w, r, 5);
   w.string(4, r.name);
   w.string(3, r.urn);
@@ -115,6 +117,20 @@ function writeOptions(w: BackwardWriter, r: EngineResource, field: number): void
   const options = w.mark();
   w.string(8, r.parent ?? "");
   w.close(field, options);
+}
+
+/**
+ * AnalyzerProviderResource{type 1, properties 2, urn 3, name 4} as field `field`: the provider resource the
+ * engine sends with each resource (its inputs: for the default provider, the package's stack config).
+ */
+function writeProvider(w: BackwardWriter, r: EngineResource, field: number): void {
+  if (!r.provider) return;
+  const provider = w.mark();
+  w.string(4, r.provider.name);
+  w.string(3, r.provider.urn);
+  writeStructField(w, 2, r.provider.properties);
+  w.string(1, r.provider.type);
+  w.close(field, provider);
 }
 
 function writeStructField(w: BackwardWriter, field: number, properties: Record<string, unknown>): void {

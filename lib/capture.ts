@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import program from "../index";
 import { InputError } from "./cli";
 import { checkedInputs, plannedState } from "./planned";
-import type { EngineResource } from "./resources";
+import type { EngineResource, ProviderResource } from "./resources";
 import { projectName } from "./stackfile";
 
 export interface Capture {
@@ -26,6 +26,14 @@ export interface CaptureOptions {
   preview: boolean;
   /** Pulumi project name; defaults to the name in Pulumi.yaml. */
   project?: string;
+  /**
+   * The GCP project number, which names run.app URLs (`NAME-NUMBER.REGION.run.app`) and the default compute
+   * account after `up`; defaults to `nba-pipeline:projectNumber` of the config. Without it, URLs are the
+   * hashed form and the default compute account is not filled in.
+   */
+  projectNumber?: string;
+  /** Config keys the engine would hand the program as secrets. */
+  secretKeys?: readonly string[];
 }
 
 const rootStackType = "pulumi:pulumi:Stack";
@@ -47,9 +55,9 @@ export function captureProgram(run: () => Promise<unknown>, opts: CaptureOptions
 
 async function runOnce(run: () => Promise<unknown>, opts: CaptureOptions): Promise<Capture> {
   const project = opts.project ?? projectName();
-  const provider = new MockProvider(opts.config, opts.preview);
+  const provider = new MockProvider(opts.config, opts.preview, project, opts.stack, opts.projectNumber);
   await pulumi.runtime.setMocks(
-    { newResource: (args) => provider.newResource(args), call: (args) => args.inputs },
+    { newResource: (args) => provider.newResource(args), call: (args) => provider.call(args) },
     project,
     opts.stack,
     opts.preview,
@@ -57,6 +65,7 @@ async function runOnce(run: () => Promise<unknown>, opts: CaptureOptions): Promi
   // Values as the engine hands them to a program: strings, with objects and lists as JSON.
   pulumi.runtime.setAllConfig(
     Object.fromEntries(Object.entries(opts.config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)])),
+    [...(opts.secretKeys ?? [])],
   );
 
   const captured: MutableResource[] = [];
@@ -67,11 +76,14 @@ async function runOnce(run: () => Promise<unknown>, opts: CaptureOptions): Promi
   // refused here, naming both registrations, once the program has run: failing the RPC would leave the
   // SDK's promises rejected with no handler.
   const registered = new Map<string, MutableResource>();
+  const providerRefs = new Map<RegisterResourceRequest, string>();
+  const explicitProviders = new Map<MutableResource, string>();
   const duplicates = new Map<string, string>();
   const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorInternals;
   monitor.newUrn = (parent, type, name) => engineUrn(project, opts.stack, parent, type, name);
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
+    if (req.getProvider()) providerRefs.set(req, req.getProvider());
     const record: MutableResource = {
       urn: "",
       type: req.getType(),
@@ -85,6 +97,8 @@ async function runOnce(run: () => Promise<unknown>, opts: CaptureOptions): Promi
       propertyDependencies: propertyDependenciesOf(req),
     };
     captured.push(record);
+    const ref = providerRefs.get(req);
+    if (ref) explicitProviders.set(record, ref);
     const urn = engineUrn(project, opts.stack, record.parent, record.type, record.name);
     const first = registered.get(urn);
     // The children of a component registered twice collide too: the component says it all.
@@ -135,10 +149,48 @@ async function runOnce(run: () => Promise<unknown>, opts: CaptureOptions): Promi
   // The program stops with a RunError on bad config or topology: bad input, which the tools report as such.
   if (failure) throw failure.error instanceof pulumi.RunError ? new InputError(failure.error.message) : failure.error;
   const stack = captured.find((r) => r.type === rootStackType);
+  for (const r of captured) {
+    const provider = providerOf(r, explicitProviders.get(r), byUrn, opts.config, project, opts.stack);
+    if (provider) r.provider = provider;
+  }
   return { resources: captured, outputs: stack?.outputs ?? {} };
 }
 
 type MutableResource = { -readonly [K in keyof EngineResource]: EngineResource[K] };
+
+/**
+ * The provider resource of a custom resource, as the engine hands it to a policy pack: the one the program
+ * passed (`{ provider }`, a reference `URN::ID`), else the package's default provider, whose inputs are the
+ * package's stack config (`gcp:project` → `project`; pkg/resource/deploy/providers/registry.go).
+ */
+function providerOf(
+  r: MutableResource,
+  reference: string | undefined,
+  byUrn: ReadonlyMap<string, MutableResource>,
+  config: Record<string, unknown>,
+  project: string,
+  stack: string,
+): ProviderResource | undefined {
+  const pkg = r.type.split(":")[0];
+  if (!r.custom || pkg === "pulumi") return undefined;
+  if (reference) {
+    const urn = reference.slice(0, reference.lastIndexOf("::"));
+    const explicit = byUrn.get(urn);
+    return { urn, type: explicit?.type ?? `pulumi:providers:${pkg}`, name: urn.split("::").pop() ?? "", properties: explicit?.inputs ?? {} };
+  }
+  const name = `default_${packageVersion(pkg).replace(/\./g, "_")}`;
+  const properties = Object.fromEntries(Object.entries(config).filter(([key]) => key.startsWith(`${pkg}:`)).map(([key, value]) => [key.slice(pkg.length + 1), value]));
+  return { urn: engineUrn(project, stack, undefined, `pulumi:providers:${pkg}`, name), type: `pulumi:providers:${pkg}`, name, properties };
+}
+
+/** The version of the program's @pulumi/PKG, which names its default provider (`default_9_37_0`). */
+function packageVersion(pkg: string): string {
+  try {
+    return (require(`@pulumi/${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return "0_0_0";
+  }
+}
 
 /** The parts of the SDK's MockMonitor and its protobuf messages this module touches. */
 interface MockMonitorInternals {
@@ -151,6 +203,7 @@ interface ProtoStruct {
 }
 interface RegisterResourceRequest {
   getType(): string;
+  getProvider(): string;
   getName(): string;
   getCustom(): boolean;
   getParent(): string;
@@ -209,18 +262,62 @@ class MockProvider {
   constructor(
     config: Record<string, unknown>,
     private readonly preview: boolean,
+    private readonly project: string,
+    private readonly stack: string,
+    projectNumber?: string,
   ) {
     const setting = (key: string) => (typeof config[key] === "string" ? (config[key] as string) : undefined);
-    this.projectNumber = setting("nba-pipeline:projectNumber");
+    this.projectNumber = projectNumber ?? setting("nba-pipeline:projectNumber");
     this.provider = { project: setting("gcp:project"), region: setting("gcp:region") };
   }
 
+  /** Explicit provider resources by URN: a resource given one gets its project and region from it. */
+  private readonly explicit = new Map<string, { readonly project?: string; readonly region?: string }>();
+
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
     const inputs = args.inputs as Record<string, unknown>;
-    const options = { logicalName: args.name, provider: this.provider };
+    if (args.type.startsWith("pulumi:providers:")) {
+      const urn = engineUrn(this.project, this.stack, undefined, args.type, args.name);
+      const known = (v: unknown) => (typeof v === "string" ? v : undefined);
+      this.explicit.set(urn, { project: known(inputs.project), region: known(inputs.region) });
+      return { id: this.preview ? undefined : `${args.name}-id`, state: inputs };
+    }
+    const explicit = args.provider ? this.explicit.get(args.provider.slice(0, args.provider.lastIndexOf("::"))) : undefined;
+    const options = { logicalName: args.name, provider: explicit ? { ...this.provider, ...explicit } : this.provider };
     // GCP's values are worked out from the state as the provider fills it (its project, region and auto-name).
     const { id, ...values } = this.gcpValues(args.type, plannedState(args.type, inputs, { ...options, preview: false }));
     return { id: this.preview ? undefined : id, state: plannedState(args.type, inputs, { ...options, preview: this.preview, values }) };
+  }
+
+  /**
+   * What the provider's functions answer (`gcp.organizations.getIAMPolicy` and the like): the data sources
+   * whose answers decide verdicts. getIAMPolicy renders its bindings as the provider does, into the
+   * `policyData` an IAM policy resource takes; getProject and getDefaultServiceAccount name the project
+   * number and its default compute account when this runtime knows the number. Others echo their inputs.
+   */
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+    const project = typeof inputs.project === "string" ? inputs.project : this.provider.project;
+    switch (args.token) {
+      case "gcp:organizations/getIAMPolicy:getIAMPolicy": {
+        const bindings = Array.isArray(inputs.bindings) ? inputs.bindings : [];
+        const auditConfigs = Array.isArray(inputs.auditConfigs) ? inputs.auditConfigs : [];
+        const policy = {
+          ...(auditConfigs.length > 0 ? { auditConfigs } : {}),
+          bindings: bindings.map((b: Record<string, unknown>) => ({ ...(b.condition ? { condition: b.condition } : {}), members: [...((b.members as string[]) ?? [])].sort(), role: b.role })),
+        };
+        return { ...inputs, id: digest(JSON.stringify(policy)).slice(0, 10), policyData: JSON.stringify(policy) };
+      }
+      case "gcp:organizations/getProject:getProject":
+        return { ...inputs, projectId: project, name: project, id: `projects/${project}`, ...(this.projectNumber ? { number: this.projectNumber } : {}) };
+      case "gcp:compute/getDefaultServiceAccount:getDefaultServiceAccount": {
+        if (this.projectNumber === undefined) return { ...inputs, project };
+        const email = `${this.projectNumber}-compute@developer.gserviceaccount.com`;
+        return { ...inputs, project, email, member: `serviceAccount:${email}`, name: `projects/${project}/serviceAccounts/${email}`, id: `projects/${project}/serviceAccounts/${email}` };
+      }
+      default:
+        return inputs;
+    }
   }
 
   /** What GCP puts in the computed fields of a resource of `type` after `up`, id included (nested objects hold only computed fields). */
@@ -239,11 +336,24 @@ class MockProvider {
         return { id, email, member: `serviceAccount:${email}`, name: id, uniqueId: digitsOf(email, 21) };
       }
       case "gcp:cloudrunv2/service:Service": {
-        const uri = number === undefined ? undefined : runUrl(name, number, location);
+        // With the project number, the deterministic URL this repository's stack wires; without it, the hashed one.
+        const uri = number === undefined ? hashedRunUrl(name, project, location) : runUrl(name, number, location);
         return {
           id: `projects/${project}/locations/${location}/services/${name}`,
           uid: uuidOf(name),
-          ...(uri ? { uri, urls: [uri], template: { serviceAccount: defaultCompute } } : {}),
+          uri,
+          urls: [uri],
+          ...(defaultCompute ? { template: { serviceAccount: defaultCompute } } : {}),
+        };
+      }
+      case "gcp:cloudrun/service:Service": {
+        // The v1 API answers with the hashed URL in status.url (statuses[0].url in Pulumi's schema).
+        const url = hashedRunUrl(name, project, location);
+        return {
+          id: `locations/${location}/namespaces/${project}/services/${name}`,
+          statuses: [{ url, latestReadyRevisionName: `${name}-00001-abc`, latestCreatedRevisionName: `${name}-00001-abc`, observedGeneration: 1, conditions: [], traffics: [] }],
+          metadata: { namespace: project, uid: uuidOf(name), generation: 1, resourceVersion: "1", selfLink: `/apis/serving.knative.dev/v1/namespaces/${project}/services/${name}` },
+          ...(defaultCompute ? { template: { spec: { serviceAccountName: defaultCompute } } } : {}),
         };
       }
       case "gcp:cloudfunctionsv2/function:Function":
@@ -253,10 +363,22 @@ class MockProvider {
           state: "ACTIVE",
           serviceConfig: {
             service: `projects/${project}/locations/${location}/services/${name}`,
-            ...(number === undefined ? {} : { uri: runUrl(name, number, location), serviceAccountEmail: defaultCompute }),
+            uri: number === undefined ? hashedRunUrl(name, project, location) : runUrl(name, number, location),
+            ...(defaultCompute ? { serviceAccountEmail: defaultCompute } : {}),
           },
           ...(defaultCompute ? { eventTrigger: { serviceAccountEmail: defaultCompute } } : {}),
         };
+      case "gcp:workflows/workflow:Workflow":
+        // Workflows runs a workflow that sets no account as the default compute account, and answers with the account's id.
+        return {
+          id: `projects/${project}/locations/${location}/workflows/${name}`,
+          state: "ACTIVE",
+          ...(defaultCompute ? { serviceAccount: `projects/${project}/serviceAccounts/${defaultCompute}` } : {}),
+        };
+      case "gcp:eventarc/pipeline:Pipeline": {
+        const pipeline = `projects/${project}/locations/${location}/pipelines/${String(state.pipelineId)}`;
+        return { id: pipeline, name: pipeline, uid: uuidOf(pipeline), etag: etagOf(state) };
+      }
       case "gcp:artifactregistry/repository:Repository":
         return { id: `projects/${project}/locations/${location}/repositories/${String(state.repositoryId)}`, name: String(state.repositoryId) };
       case "gcp:pubsub/topic:Topic":
@@ -284,6 +406,34 @@ class MockProvider {
 function runUrl(service: string, projectNumber: string, region: string): string {
   return `https://${service}-${projectNumber}.${region}.run.app`;
 }
+
+/**
+ * The URL GCP gives every Cloud Run service, `https://NAME-HASH-REGIONCODE.a.run.app`: the hash is the
+ * project's (stable per project), the code the region's. Needs no project number.
+ */
+export function hashedRunUrl(service: string, project: string, region: string): string {
+  const hash = BigInt(`0x${digest(project)}`).toString(36).slice(0, 10);
+  return `https://${service}-${hash}-${regionCodes[region] ?? region.replace(/[^a-z]/g, "").slice(0, 2)}.a.run.app`;
+}
+
+/** The region codes of run.app URLs GCP documents for the common regions (others: the region's first letters). */
+const regionCodes: Readonly<Record<string, string>> = {
+  "us-central1": "uc",
+  "us-east1": "ue",
+  "us-east4": "uk",
+  "us-west1": "uw",
+  "us-west2": "wl",
+  "us-west3": "wm",
+  "us-west4": "wn",
+  "europe-west1": "ew",
+  "europe-west2": "nw",
+  "europe-west3": "ey",
+  "europe-west4": "ez",
+  "asia-northeast1": "an",
+  "asia-southeast1": "as",
+  "asia-east1": "de",
+  "australia-southeast1": "ts",
+};
 
 function digest(text: string): string {
   return createHash("sha256").update(text).digest("hex");

@@ -21,6 +21,19 @@ export interface EngineResource {
   readonly dependencies: readonly string[];
   /** For each top-level input property, the URNs its value came from. */
   readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The provider resource that manages it, as the engine hands it to AnalyzeStack (its inputs: for the
+   * default provider, the package's stack config such as `gcp:project` and `gcp:region`).
+   */
+  readonly provider?: ProviderResource;
+}
+
+export interface ProviderResource {
+  readonly urn: string;
+  /** `pulumi:providers:gcp`. */
+  readonly type: string;
+  readonly name: string;
+  readonly properties: Record<string, unknown>;
 }
 
 /** What the engine sends for a value not known yet during preview. */

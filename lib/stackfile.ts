@@ -91,8 +91,13 @@ export function loadStackConfig(path: string): { file: StackFile; config: StackC
  * it, as a path relative to the working directory for messages. InputError for a name that is not a stack name.
  */
 export function stackFilePath(stack: string): string {
+  return relative(process.cwd(), join(__dirname, "..", `Pulumi.${checkedStackName(stack)}.yaml`));
+}
+
+/** A stack name as the CLI accepts one; InputError otherwise (it names a file, so no path may hide in it). */
+export function checkedStackName(stack: string): string {
   if (!/^[A-Za-z0-9_.-]+$/.test(stack) || stack.startsWith(".")) throw new InputError(`--stack: not a stack name: ${JSON.stringify(stack)}`);
-  return relative(process.cwd(), join(__dirname, "..", `Pulumi.${stack}.yaml`));
+  return stack;
 }
 
 /**

@@ -7,7 +7,7 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { InputError } from "./cli";
 import { JsonArraySplitter, JsonSplitError } from "./jsonSplit";
-import { unknownValue, type EngineResource } from "./resources";
+import { unknownValue, type EngineResource, type ProviderResource } from "./resources";
 
 /** The resources of a state file, as the engine hands them to a policy pack. */
 export interface StateExport {
@@ -117,6 +117,8 @@ class StateSyntaxError extends Error {}
 class StateReader {
   private readonly splitter: JsonArraySplitter;
   private readonly secrets: SecretCount = { encrypted: 0 };
+  /** The provider resources read so far, by URN: the engine writes a provider before what it manages. */
+  private readonly providers = new Map<string, ProviderResource>();
   private versionChecked = false;
   /** Resources read before the version: kept until it is known. */
   private readonly early: { bytes: Buffer; index: number; path: readonly string[] }[] = [];
@@ -196,7 +198,12 @@ class StateReader {
     } catch (error) {
       throw new StateSyntaxError(`in ${path.slice(0, -1).join(".")}.resources[${index}]: ${(error as Error).message}`);
     }
-    if (!isPendingDelete(r)) this.visit(toEngineResource(r, where, this.secrets));
+    if (isPendingDelete(r)) return;
+    const resource = toEngineResource(r, where, this.secrets, this.providers);
+    if (resource.type.startsWith("pulumi:providers:")) {
+      this.providers.set(resource.urn, { urn: resource.urn, type: resource.type, name: resource.name, properties: resource.inputs });
+    }
+    this.visit(resource);
   }
 }
 
@@ -209,7 +216,11 @@ function isPendingDelete(r: unknown): boolean {
   return isObject(r) && r.delete === true;
 }
 
-function toEngineResource(r: unknown, where: string, secrets: SecretCount): EngineResource {
+/**
+ * A resource as the engine hands it to a policy pack, with the provider resource that manages it (the
+ * state's `provider` is a reference, `PROVIDER_URN::ID`; the engine sends that provider's inputs).
+ */
+function toEngineResource(r: unknown, where: string, secrets: SecretCount, providers: ReadonlyMap<string, ProviderResource>): EngineResource {
   if (!isObject(r)) throw new InputError(`${where}: expected a resource object`);
   const urn = stringField(r, "urn", where);
   const type = stringField(r, "type", where);
@@ -223,6 +234,8 @@ function toEngineResource(r: unknown, where: string, secrets: SecretCount): Engi
     propertyDependencies[property] = optionalStrings(urns, `${where}.propertyDependencies.${property}`);
   }
   if (r.parent !== undefined && typeof r.parent !== "string") throw new InputError(`${where}.parent: expected a URN string`);
+  if (r.provider !== undefined && typeof r.provider !== "string") throw new InputError(`${where}.provider: expected a provider reference (URN::ID)`);
+  const provider = r.provider ? providers.get(r.provider.slice(0, r.provider.lastIndexOf("::"))) : undefined;
   return {
     urn,
     type,
@@ -233,6 +246,7 @@ function toEngineResource(r: unknown, where: string, secrets: SecretCount): Engi
     outputs,
     dependencies,
     propertyDependencies,
+    ...(provider ? { provider } : {}),
   };
 }
 

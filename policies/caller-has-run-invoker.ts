@@ -6,6 +6,8 @@ import { plainResources } from "./resources";
 export interface CallerHasRunInvokerConfig {
   /** Names the default compute account (NUMBER-compute@…) when no known value in the stack gives the number. */
   readonly projectNumber?: string;
+  /** Read `serviceAccount:${account.email}` members, not known in preview, as that account's (see CallGraphOptions). */
+  readonly assumeServiceAccountMembers?: boolean;
 }
 
 export const callerHasRunInvoker: StackValidationPolicy = {
@@ -26,6 +28,12 @@ export const callerHasRunInvoker: StackValidationPolicy = {
         pattern: "^[0-9]{6,20}$",
         description: "The GCP project number, naming the default compute account of a caller whose account is missing when nothing in the stack does.",
       },
+      assumeServiceAccountMembers: {
+        type: "boolean",
+        default: false,
+        description:
+          "During preview, read an IAM member made from one service account of the stack alone (serviceAccount:${account.email}, not known until deploy) as that account's serviceAccount: member. Off: such a member grants nothing until it is known.",
+      },
     },
   },
   // Decides from known values and dependency URNs only (see callgraph.ts), so a call whose account is
@@ -35,11 +43,11 @@ export const callerHasRunInvoker: StackValidationPolicy = {
     const graph = buildCallGraph(plainResources(args.resources), config);
     for (const call of graph.calls) {
       if (call.granted) continue;
-      reportViolation(
-        `${call.caller} calls ${call.callee} (found by ${call.via}) as ${call.identity}, which lacks ${invokerRole} on ` +
-          `${call.callee}: every request will fail with 401/403. Fix: ${call.fix}`,
-        call.callerUrn,
-      );
+      // A grant whose member is not known yet may be the right one: say so, rather than that it is missing.
+      const verdict = call.notKnownUntilDeploy
+        ? `whose ${invokerRole} on ${call.callee} cannot be shown before deploy: ${call.notKnownUntilDeploy} names its account through a member not known until deploy`
+        : `which lacks ${invokerRole} on ${call.callee}: every request will fail with 401/403`;
+      reportViolation(`${call.caller} calls ${call.callee} (found by ${call.via}) as ${call.identity}, ${verdict}. Fix: ${call.fix}`, call.callerUrn);
     }
   },
 };

@@ -10,6 +10,8 @@
 // not whether it reads `serviceAccount:EMAIL`, `user:EMAIL` or the bare email. Missing values are
 // provider defaults and say so.
 
+import { parse as parseYaml } from "yaml";
+
 /** A resource as the call graph reads it: the engine's view with plain (unproxied) property values. */
 export interface PlainResource {
   readonly urn: string;
@@ -19,6 +21,22 @@ export interface PlainResource {
   readonly props: Readonly<Record<string, unknown>>;
   /** For each top-level property, the URNs of the resources its value came from. */
   readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+  /** The settings of the provider that manages it (the engine sends its provider resource's inputs). */
+  readonly provider?: ProviderDefaults;
+}
+
+/** What a GCP provider fills in for a resource that leaves its project or region to it. */
+export interface ProviderDefaults {
+  readonly project?: string;
+  readonly region?: string;
+}
+
+/** The project and region of a provider resource's inputs, when known (the default provider's are `gcp:project` and `gcp:region`). */
+export function providerDefaults(properties: Record<string, unknown>): ProviderDefaults {
+  const known = (v: unknown) => (typeof v === "string" && v !== "" && !isUnknown(v) ? v : undefined);
+  const project = known(properties.project);
+  const region = known(properties.region);
+  return { ...(project ? { project } : {}), ...(region ? { region } : {}) };
 }
 
 /** One caller reaching one callee. */
@@ -41,6 +59,11 @@ export interface Call {
   readonly grants: readonly string[];
   /** The exact grant to add when not granted; why each near-miss grant does not count. */
   readonly fix: string;
+  /**
+   * Not granted only because it cannot be shown before deploy: a grant on the callee names the caller's
+   * own account through a member not known until deploy. Says which grant.
+   */
+  readonly notKnownUntilDeploy?: string;
 }
 
 /** An identity a workload or trigger runs as. */
@@ -72,9 +95,19 @@ export interface InvokerGrantMember {
    * with; none when that name is not known until deploy and does not come from a service of this stack.
    */
   readonly targetNames: readonly string[];
+  /** The services of this stack the grant covers, by every name a config may use for them. */
+  readonly targets: readonly WorkloadNames[];
   /** `serviceAccount:…`, `allUsers`, or a description of an account not known until deploy. */
   readonly member: string;
   readonly isPublic: boolean;
+}
+
+/** A service or function by every name a person may know it by: its service name, its logical name, its URN. */
+export interface WorkloadNames {
+  readonly urn: string;
+  readonly logicalName: string;
+  /** Its service name (auto-named ones included), or its logical name while that is not known. */
+  readonly name: string;
 }
 
 export interface UnusedGrant {
@@ -89,7 +122,7 @@ export interface CallGraph {
   readonly runtimes: readonly Runtime[];
   readonly invokerGrants: readonly InvokerGrantMember[];
   /** Services and functions that set invokerIamDisabled: anyone can call them. */
-  readonly invokerIamDisabled: readonly { readonly urn: string; readonly name: string }[];
+  readonly invokerIamDisabled: readonly WorkloadNames[];
   /** Invoker grant members no call in the stack is made as. */
   readonly unusedGrants: readonly UnusedGrant[];
 }
@@ -97,17 +130,34 @@ export interface CallGraph {
 export interface CallGraphOptions {
   /** The project number, for naming the default compute account when no known value in the stack gives it. */
   readonly projectNumber?: string;
+  /**
+   * Read an IAM member not known until deploy that is made from one service account of this stack alone as
+   * that account's `serviceAccount:` member (what `` pulumi.interpolate`serviceAccount:${account.email}` `` becomes),
+   * instead of as no grant. Off by default: `user:${account.email}` looks the same in preview.
+   */
+  readonly assumeServiceAccountMembers?: boolean;
+}
+
+/** A member not known until deploy, made from one account of the stack: that account's `serviceAccount:` member, when the setting allows. */
+function assumedMember(member: GrantMember): GrantMember {
+  const [account] = member.accounts;
+  if (member.value !== undefined || member.accounts.length !== 1 || account.email === undefined) return member;
+  return { ...member, value: `serviceAccount:${account.email}`, assumed: true };
 }
 
 export const invokerRole = "roles/run.invoker";
 
 export const types = {
   service: "gcp:cloudrunv2/service:Service",
+  /** The older Cloud Run Admin API v1 (Knative) form of a service: `template.spec`, `statuses[0].url`. */
+  serviceV1: "gcp:cloudrun/service:Service",
   function: "gcp:cloudfunctionsv2/function:Function",
   account: "gcp:serviceaccount/account:Account",
   subscription: "gcp:pubsub/subscription:Subscription",
   schedulerJob: "gcp:cloudscheduler/job:Job",
   eventarcTrigger: "gcp:eventarc/trigger:Trigger",
+  eventarcPipeline: "gcp:eventarc/pipeline:Pipeline",
+  workflow: "gcp:workflows/workflow:Workflow",
 } as const;
 
 // ---------------------------------------------------------------------------------------------------
@@ -162,6 +212,8 @@ function list(value: unknown, ...path: (string | number)[]): unknown[] | Unknown
 interface Workload {
   readonly resource: PlainResource;
   readonly kind: "service" | "function";
+  /** How this workload's resource is read: its account setting, env vars, URLs. */
+  readonly reader: WorkloadReader;
   /** The Cloud Run service name (a gen2 function's service has the function's name). */
   readonly name: string | Unknown | undefined;
   /** A person's name for it: its service name, or the logical name while that is not known. */
@@ -173,8 +225,90 @@ interface Workload {
   readonly invokerIamDisabled: boolean;
 }
 
+/** An env var of a workload: a literal, or not known until deploy. */
+interface EnvVar {
+  readonly name: string;
+  readonly value: unknown;
+}
+
+/**
+ * One reader per kind of workload resource: where it keeps the account it runs as, its env vars and the
+ * URLs GCP gives it. Everything else (calls, grants, messages) is read the same way for every kind.
+ */
+interface WorkloadReader {
+  readonly kind: "service" | "function";
+  /** The top-level property holding the runtime account and the env vars (its dependencies name their sources). */
+  readonly key: string;
+  /** The setting a program writes the runtime account in, for messages. */
+  readonly accountSetting: string;
+  /** The invoker grant a fix writes for this kind of callee: its class and the key naming the service. */
+  readonly grant: { readonly className: string; readonly nameKey: string };
+  account(props: unknown): string | Unknown | undefined;
+  envs(props: unknown): EnvVar[];
+  urls(props: unknown): unknown[];
+  invokerIamDisabled(props: unknown): boolean;
+}
+
+/** Env vars of a list of containers with `envs: [{name, value}]` (Cloud Run v1 and v2 alike). */
+function containerEnvs(containers: unknown[] | Unknown): EnvVar[] {
+  const envs: EnvVar[] = [];
+  for (const c of containers === unknown ? [] : containers) {
+    const vars = list(c, "envs");
+    for (const e of vars === unknown ? [] : vars) {
+      const name = text(e, "name");
+      if (typeof name === "string") envs.push({ name, value: at(e, "value") });
+    }
+  }
+  return envs;
+}
+
+const workloadReaders: Readonly<Record<string, WorkloadReader>> = {
+  [types.service]: {
+    kind: "service",
+    key: "template",
+    accountSetting: "template.serviceAccount",
+    grant: { className: "gcp.cloudrunv2.ServiceIamMember", nameKey: "name" },
+    account: (props) => text(props, "template", "serviceAccount"),
+    envs: (props) => containerEnvs(list(props, "template", "containers")),
+    urls: (props) => [at(props, "uri"), ...asArray(at(props, "urls"))],
+    // Only a known `true` opens the service; unknown during preview is not taken as open (fail closed).
+    invokerIamDisabled: (props) => at(props, "invokerIamDisabled") === true,
+  },
+  [types.serviceV1]: {
+    kind: "service",
+    key: "template",
+    accountSetting: "template.spec.serviceAccountName",
+    grant: { className: "gcp.cloudrun.IamMember", nameKey: "service" },
+    account: (props) => text(props, "template", "spec", "serviceAccountName"),
+    envs: (props) => containerEnvs(list(props, "template", "spec", "containers")),
+    // `statuses[0].url` is the service's URL; each traffic target with a tag has a URL of its own.
+    urls: (props) => [...asArray(at(props, "statuses")), ...asArray(at(props, "traffics"))].map((s) => at(s, "url")),
+    // v1 has no field for it: the annotation the console and gcloud set when "allow unauthenticated" is chosen without IAM.
+    invokerIamDisabled: (props) => at(props, "metadata", "annotations", "run.googleapis.com/invoker-iam-disabled") === "true",
+  },
+  [types.function]: {
+    kind: "function",
+    key: "serviceConfig",
+    accountSetting: "serviceConfig.serviceAccountEmail",
+    // A gen2 function is served by the Cloud Run service of the same name: run.invoker is granted there.
+    grant: { className: "gcp.cloudrunv2.ServiceIamMember", nameKey: "name" },
+    account: (props) => text(props, "serviceConfig", "serviceAccountEmail"),
+    envs: (props) => {
+      const vars = at(props, "serviceConfig", "environmentVariables");
+      if (vars === null || typeof vars !== "object") return [];
+      return Object.entries(vars).map(([name, value]) => ({ name, value: isUnknown(value) ? unknown : value }));
+    },
+    urls: (props) => [at(props, "url"), at(props, "serviceConfig", "uri")],
+    invokerIamDisabled: () => false,
+  },
+};
+
 interface Account {
   readonly label: string;
+  /** The logical name of its gcp.serviceaccount.Account, which messages name it by. */
+  readonly logicalName: string;
+  /** Its project is known (set by the program, or filled in after `up`): `${account.project}` is then known in preview too. */
+  readonly projectKnown: boolean;
   readonly accountId?: string;
   /** Known, or computed from accountId and project (the email is `ID@PROJECT.iam.gserviceaccount.com`). */
   readonly email?: string;
@@ -197,8 +331,9 @@ function indexStack(resources: readonly PlainResource[]): Index {
     accountsByEmail: new Map(),
   };
   for (const r of resources) {
-    if (r.type === types.service || r.type === types.function) {
-      const w = workloadOf(r);
+    const reader = workloadReaders[r.type];
+    if (reader) {
+      const w = workloadOf(r, reader);
       index.workloads.set(r.urn, w);
       if (typeof w.name === "string") push(index.workloadsByName, w.name, w);
       for (const url of w.urls) index.workloadsByUrl.set(urlKey(url), w);
@@ -211,30 +346,36 @@ function indexStack(resources: readonly PlainResource[]): Index {
   return index;
 }
 
-function workloadOf(r: PlainResource): Workload {
-  const kind = r.type === types.service ? "service" : "function";
+/**
+ * A top-level value the program left to the provider: not known in preview and made from no resource. The
+ * provider fills it in from its own settings, which the engine sends with the resource, so it is read
+ * from there; without them it stays not known (and nothing unknown is ever granted).
+ */
+function leftToProviderOr(value: string | Unknown | undefined, r: PlainResource, key: string, setting: keyof ProviderDefaults): string | Unknown | undefined {
+  if (value !== unknown || (r.propertyDependencies[key]?.length ?? 0) > 0) return value;
+  return r.provider?.[setting] ?? unknown;
+}
+
+function workloadOf(r: PlainResource, reader: WorkloadReader): Workload {
   const name = resourceName(text(r.props, "name"));
-  const urls = (
-    kind === "service"
-      ? [at(r.props, "uri"), ...asArray(at(r.props, "urls"))]
-      : [at(r.props, "url"), at(r.props, "serviceConfig", "uri")]
-  ).filter((u): u is string => typeof u === "string" && u !== "" && !isUnknown(u));
+  const urls = reader.urls(r.props).filter((u): u is string => typeof u === "string" && u !== "" && !isUnknown(u));
   return {
     resource: r,
-    kind,
+    kind: reader.kind,
+    reader,
     name,
     label: typeof name === "string" ? name : r.name,
-    location: text(r.props, "location"),
-    project: text(r.props, "project"),
+    location: leftToProviderOr(text(r.props, "location"), r, "location", "region"),
+    project: leftToProviderOr(text(r.props, "project"), r, "project", "project"),
     urls,
-    // Only a known `true` opens the service; unknown during preview is not taken as open (fail closed).
-    invokerIamDisabled: at(r.props, "invokerIamDisabled") === true,
+    invokerIamDisabled: reader.invokerIamDisabled(r.props),
   };
 }
 
 function accountOf(r: PlainResource): Account {
   const accountId = text(r.props, "accountId");
-  const project = text(r.props, "project");
+  const ownProject = text(r.props, "project");
+  const project = leftToProviderOr(ownProject, r, "project", "project");
   const known = text(r.props, "email");
   const email =
     typeof known === "string"
@@ -244,6 +385,9 @@ function accountOf(r: PlainResource): Account {
         : undefined;
   return {
     label: typeof accountId === "string" ? accountId : r.name,
+    logicalName: r.name,
+    // `${account.project}` in a program is known in preview only when the account sets it.
+    projectKnown: typeof ownProject === "string",
     ...(typeof accountId === "string" ? { accountId } : {}),
     ...(email ? { email } : {}),
   };
@@ -344,6 +488,10 @@ interface Identity {
   readonly description: string;
   readonly member?: string;
   readonly isDefaultAccount: boolean;
+  /** For an identity that cannot be read before deploy: how to write the caller so it can be. */
+  readonly fix?: string;
+  /** For a request sent without a token by a caller that has an account (a workflow step without auth): who it is made as once it sends one. */
+  readonly onceAuthenticated?: Identity;
 }
 
 const defaultAccountPattern = /^[0-9]+-compute@developer\.gserviceaccount\.com$|@appspot\.gserviceaccount\.com$/;
@@ -435,6 +583,8 @@ interface GrantMember {
    * nothing: whether it will be `serviceAccount:` that account is not known until deploy either.
    */
   readonly accounts: readonly Account[];
+  /** Not known until deploy, and read as that one account's `serviceAccount:` member by the assumeServiceAccountMembers setting. */
+  readonly assumed?: boolean;
 }
 
 interface Grant {
@@ -496,12 +646,12 @@ function grantsOf(r: PlainResource, shape: GrantShape, index: Index): Grant[] {
     shape.scope === "service"
       ? {
           name: resourceName(text(r.props, shape.nameKey)),
-          location: text(r.props, shape.locationKey) ?? locationInId(text(r.props, shape.nameKey)),
+          location: leftToProviderOr(text(r.props, shape.locationKey), r, shape.locationKey, "region") ?? locationInId(text(r.props, shape.nameKey)),
           nameDeps: new Set(r.propertyDependencies[shape.nameKey] ?? []),
           locationDeps: new Set(r.propertyDependencies[shape.locationKey] ?? []),
         }
       : { name: undefined, location: undefined, nameDeps: new Set<string>(), locationDeps: new Set<string>() };
-  const project = resourceName(text(r.props, "project"));
+  const project = resourceName(leftToProviderOr(text(r.props, "project"), r, "project", "project"));
   const projectDeps = new Set(r.propertyDependencies.project ?? []);
   const base: Omit<Grant, "role" | "members" | "unreadable"> = { resource: r, label, cloudRunIam: shape.scope === "project" || shape.cloudRunIam, scope: shape.scope, project, projectDeps, ...service };
   const accountsOf = (key: string) => (r.propertyDependencies[key] ?? []).flatMap((urn) => index.accounts.get(urn) ?? []);
@@ -556,6 +706,7 @@ function isPublicMember(member: GrantMember): boolean {
 }
 
 function describeMember(member: GrantMember): string {
+  if (member.assumed) return `${member.value} (assumed: not known until deploy)`;
   if (member.value !== undefined) return member.value;
   if (member.accounts.length > 0) return `a member not known until deploy (from ${member.accounts.map((a) => `new service account ${a.label}`).join(" or ")})`;
   return "a member not known until deploy";
@@ -606,27 +757,16 @@ interface FoundCall {
   readonly callee: Workload;
   readonly via: string;
   readonly identity: Identity;
+  /** The setting of the caller that names the account the call is made as (`eventTrigger.serviceAccountEmail`…). */
+  readonly setting: string;
+  /** How to make the request carry a token, for a caller that can send none. */
+  readonly authFix?: string;
 }
 
 /** Env-var calls of a workload: URLs of services in this stack, by literal URL or by dependency. */
 function envCalls(w: Workload, index: Index): { callee: Workload; via: string }[] {
-  const key = w.kind === "service" ? "template" : "serviceConfig";
-  const envs: { name: string; value: unknown }[] = [];
-  if (w.kind === "service") {
-    const containers = list(w.resource.props, "template", "containers");
-    for (const c of containers === unknown ? [] : containers) {
-      const vars = list(c, "envs");
-      for (const e of vars === unknown ? [] : vars) {
-        const name = text(e, "name");
-        if (typeof name === "string") envs.push({ name, value: at(e, "value") });
-      }
-    }
-  } else {
-    const vars = at(w.resource.props, "serviceConfig", "environmentVariables");
-    if (vars !== null && typeof vars === "object") {
-      for (const [name, value] of Object.entries(vars)) envs.push({ name, value: isUnknown(value) ? unknown : value });
-    }
-  }
+  const key = w.reader.key;
+  const envs = w.reader.envs(w.resource.props);
 
   const calls: { callee: Workload; via: string }[] = [];
   const found = new Set<Workload>();
@@ -683,69 +823,229 @@ function oidcIdentity(r: PlainResource, key: "pushConfig" | "httpTarget", index:
   return identityAt(text(token, "serviceAccountEmail"), r, key, index, () => unauthenticated);
 }
 
+/** What a caller reader is given: the stack's index, and where to put what it finds. */
+interface CallerContext {
+  readonly index: Index;
+  readonly options: CallGraphOptions;
+  /** An identity a workload or trigger runs as; `defaultsToCompute`: GCP uses the default compute account when none is set. */
+  addRuntime(r: PlainResource, who: string, identity: Identity, defaultsToCompute?: boolean): void;
+  addCalls(r: PlainResource, found: Omit<FoundCall, "callerResource" | "callee" | "identity">, callees: readonly Workload[], identityFor: (callee: Workload) => Identity): void;
+}
+
+/**
+ * One reader per kind of caller: it finds the calls a resource of its type makes, the identity each is
+ * made as, and the exact setting a fix changes. A missing account is the provider default (the default
+ * compute account, for the kinds that have one); an account not known until deploy is named by the
+ * resource it came from (identityAt).
+ */
+type CallerReader = (r: PlainResource, ctx: CallerContext) => void;
+
+const callerReaders: Readonly<Record<string, CallerReader>> = {
+  [types.service]: workloadCalls,
+  [types.serviceV1]: workloadCalls,
+  [types.function]: workloadCalls,
+  [types.subscription]: (r, ctx) => {
+    // A pull subscription (no push endpoint) calls nothing.
+    const callees = calleesAtUrl(text(r.props, "pushConfig", "pushEndpoint"), r, "pushConfig", ctx.index);
+    const identity = oidcIdentity(r, "pushConfig", ctx.index);
+    if (identity.kind !== "unauthenticated") ctx.addRuntime(r, `${displayName(r)} (push subscription)`, identity);
+    const setting = "pushConfig.oidcToken.serviceAccountEmail";
+    ctx.addCalls(r, { caller: displayName(r), via: "push subscription", setting, authFix: `set ${setting}` }, callees, () => identity);
+  },
+  [types.schedulerJob]: (r, ctx) => {
+    // Pub/Sub and App Engine targets (no httpTarget) call no Cloud Run service directly. An OAuth token
+    // is meant for Google APIs: to Cloud Run the request is as unauthenticated as one with no token.
+    const callees = calleesAtUrl(text(r.props, "httpTarget", "uri"), r, "httpTarget", ctx.index);
+    const identity = oidcIdentity(r, "httpTarget", ctx.index);
+    if (identity.kind !== "unauthenticated") ctx.addRuntime(r, `${displayName(r)} (scheduler job)`, identity);
+    const setting = "httpTarget.oidcToken.serviceAccountEmail";
+    ctx.addCalls(r, { caller: displayName(r), via: "scheduler job", setting, authFix: `set ${setting}` }, callees, () => identity);
+  },
+  [types.eventarcTrigger]: (r, ctx) => {
+    const run = at(r.props, "destination", "cloudRunService");
+    const fn = text(r.props, "destination", "cloudFunction");
+    const callees =
+      run !== undefined && run !== null
+        ? calleesByName(text(run, "service"), text(run, "region"), r, "destination", ctx.index)
+        : calleesByName(resourceName(fn), locationInId(fn), r, "destination", ctx.index);
+    // Missing account: Eventarc delivers to Cloud Run as the default compute account.
+    const runsAs = (urls: readonly string[]) =>
+      identityAt(text(r.props, "serviceAccount"), r, "serviceAccount", ctx.index, () => defaultComputeIdentity(urls, ctx.options));
+    ctx.addRuntime(r, `${displayName(r)} (eventarc trigger)`, runsAs(callees.flatMap((c) => c.urls)));
+    ctx.addCalls(r, { caller: displayName(r), via: "eventarc trigger", setting: "serviceAccount" }, callees, (c) => runsAs(c.urls));
+  },
+  [types.eventarcPipeline]: pipelineCalls,
+  [types.workflow]: workflowCalls,
+};
+
+/** A service's or function's env-var calls as its runtime account, and a gen2 function's event trigger calling the function itself. */
+function workloadCalls(r: PlainResource, ctx: CallerContext): void {
+  const w = ctx.index.workloads.get(r.urn);
+  if (!w) return;
+  // Missing account: Cloud Run and Cloud Functions run as the project's default compute account, whose
+  // project number a known URL of the caller or callee can give. The provider computes the field, so
+  // during preview a workload that sets none shows it unknown, not missing: never granted.
+  const runsAs = (urls: readonly string[]) =>
+    identityAt(w.reader.account(r.props), r, w.reader.key, ctx.index, () => defaultComputeIdentity([...w.urls, ...urls], ctx.options));
+  ctx.addRuntime(r, `${w.label} (${w.kind})`, runsAs([]), true);
+  for (const { callee, via } of envCalls(w, ctx.index)) {
+    ctx.addCalls(r, { caller: w.label, via, setting: w.reader.accountSetting }, [callee], (c) => runsAs(c.urls));
+  }
+
+  const trigger = at(r.props, "eventTrigger");
+  if (w.kind === "function" && trigger !== undefined && trigger !== null) {
+    // A gen2 event trigger calls the function's own service; missing account = default compute account.
+    const identity = identityAt(text(r.props, "eventTrigger", "serviceAccountEmail"), r, "eventTrigger", ctx.index, () => defaultComputeIdentity(w.urls, ctx.options));
+    ctx.addRuntime(r, `${w.label} (event trigger)`, identity, true);
+    ctx.addCalls(r, { caller: w.label, via: "event trigger", setting: "eventTrigger.serviceAccountEmail" }, [w], () => identity);
+  }
+}
+
+/**
+ * An Eventarc Advanced pipeline delivers to each destination's `httpEndpoint.uri`, with a Google OIDC token
+ * of `authenticationConfig.googleOidc.serviceAccount` when set. An OAuth token is for Google APIs and no
+ * token is no identity: to Cloud Run both are unauthenticated. Topic, workflow and message-bus
+ * destinations call no Cloud Run service.
+ */
+function pipelineCalls(r: PlainResource, ctx: CallerContext): void {
+  const id = text(r.props, "pipelineId");
+  const caller = typeof id === "string" ? id : r.name;
+  const destinations = list(r.props, "destinations");
+  if (destinations === unknown) {
+    // The whole list is not known yet: every service it came from may be called, by an identity not known yet.
+    const identity = unidentifiedIdentity(
+      "the pipeline's destinations are not known until deploy",
+      "write destinations as a list whose httpEndpoint.uri and authenticationConfig are set in the program",
+    );
+    ctx.addCalls(r, { caller, via: "eventarc pipeline", setting: "destinations[0].authenticationConfig.googleOidc.serviceAccount" }, dependencyWorkloads(r, "destinations", ctx.index), () => identity);
+    return;
+  }
+  destinations.forEach((d, i) => {
+    const endpoint = at(d, "httpEndpoint");
+    if (endpoint === undefined || endpoint === null) return;
+    const callees = calleesAtUrl(text(endpoint, "uri"), r, "destinations", ctx.index);
+    const oidc = at(d, "authenticationConfig", "googleOidc");
+    const setting = `destinations[${i}].authenticationConfig.googleOidc.serviceAccount`;
+    const identity =
+      oidc === unknown
+        ? identityAt(unknown, r, "destinations", ctx.index, () => unauthenticated)
+        : oidc === undefined || oidc === null
+          ? unauthenticated
+          : identityAt(accountEmailOf(text(oidc, "serviceAccount")), r, "destinations", ctx.index, () => unauthenticated);
+    if (identity.kind !== "unauthenticated") ctx.addRuntime(r, `${caller} (eventarc pipeline)`, identity);
+    const via = destinations.length === 1 ? "eventarc pipeline" : `eventarc pipeline destination ${i}`;
+    ctx.addCalls(r, { caller, via, setting, authFix: `set ${setting}` }, callees, () => identity);
+  });
+}
+
+/**
+ * A Cloud Workflows workflow calls every `http.*` step URL (`call: http.get`, `http.post`…, `args.url`) in its
+ * `sourceContents` (YAML or JSON, at any depth: subworkflows, switch, for, parallel, try), as its
+ * `serviceAccount` when the step sets `auth: {type: OIDC}` and unauthenticated otherwise (an OAuth2 token
+ * is for Google APIs). A URL is a literal or `${sys.get_env("NAME")}` of `userEnvVars`. A workflow with no
+ * account runs as the default compute account.
+ */
+function workflowCalls(r: PlainResource, ctx: CallerContext): void {
+  const caller = displayName(r);
+  const account = accountEmailOf(text(r.props, "serviceAccount"));
+  const runsAs = (urls: readonly string[]) => identityAt(account, r, "serviceAccount", ctx.index, () => defaultComputeIdentity(urls, ctx.options));
+  ctx.addRuntime(r, `${caller} (workflow)`, runsAs([]), true);
+  const source = text(r.props, "sourceContents");
+  if (source === unknown) {
+    // Not known until deploy (made from another resource's output): its steps cannot be read, so every
+    // service it came from is taken as called, and whether with a token cannot be known: never granted.
+    const identity = unidentifiedIdentity(
+      "sourceContents is not known until deploy, so which of its steps carry auth: {type: OIDC} is not known either",
+      'keep sourceContents a literal and pass each URL in userEnvVars, read as ${sys.get_env("NAME")}',
+    );
+    const callees = dependencyWorkloads(r, "sourceContents", ctx.index);
+    ctx.addCalls(r, { caller, via: "workflow sourceContents", setting: "serviceAccount" }, callees, () => identity);
+    return;
+  }
+  if (source === undefined) return;
+  const env = at(r.props, "userEnvVars");
+  for (const step of workflowHttpSteps(source)) {
+    const fromEnv = /^\$\{\s*sys\.get_env\(\s*["']([^"']+)["']\s*\)/.exec(step.url);
+    let callees: Workload[];
+    if (fromEnv) {
+      const value = env === unknown ? unknown : text(env, fromEnv[1]);
+      callees = calleesAtUrl(value, r, "userEnvVars", ctx.index);
+    } else {
+      callees = step.url.startsWith("https://") ? calleesAtUrl(step.url, r, "sourceContents", ctx.index) : [];
+    }
+    ctx.addCalls(
+      r,
+      { caller, via: `workflow step ${step.name}`, setting: "serviceAccount", authFix: `add auth: {type: OIDC} to the args of step ${step.name} in sourceContents` },
+      callees,
+      (c) => (step.oidc ? runsAs(c.urls) : { ...unauthenticated, onceAuthenticated: runsAs(c.urls) }),
+    );
+  }
+}
+
+/** An HTTP call step of a workflow: its name, URL expression and whether it sends an OIDC token. */
+interface WorkflowHttpStep {
+  readonly name: string;
+  readonly url: string;
+  readonly oidc: boolean;
+}
+
+/** Every `call: http.*` step with a string `args.url`, wherever it is nested; a source that is not YAML or JSON has none. */
+export function workflowHttpSteps(source: string): WorkflowHttpStep[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(source);
+  } catch {
+    return [];
+  }
+  const steps: WorkflowHttpStep[] = [];
+  const walk = (node: unknown, name: string): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item, name);
+      return;
+    }
+    if (node === null || typeof node !== "object") return;
+    const record = node as Record<string, unknown>;
+    const call = record.call;
+    const url = at(record, "args", "url");
+    if (typeof call === "string" && /^http\.(get|post|put|patch|delete|request)$/.test(call) && typeof url === "string") {
+      const auth = at(record, "args", "auth", "type");
+      steps.push({ name, url: url.trim(), oidc: typeof auth === "string" && auth.toUpperCase() === "OIDC" });
+    }
+    // A step is a one-key map `NAME: {call, args…}`: the key names what is inside it.
+    for (const [key, value] of Object.entries(record)) walk(value, typeof value === "object" && value !== null && !Array.isArray(value) && "call" in value ? key : name);
+  };
+  walk(doc, "main");
+  return steps;
+}
+
+/** An account setting may hold the email or the account's id `projects/P/serviceAccounts/EMAIL` (Workflows answers with the id). */
+function accountEmailOf(value: string | Unknown | undefined): string | Unknown | undefined {
+  return typeof value === "string" ? value.slice(value.lastIndexOf("/") + 1) : value;
+}
+
+function unidentifiedIdentity(why: string, fix: string): Identity {
+  return { kind: "unidentified", principals: [], description: `an identity not known until deploy (${why})`, isDefaultAccount: false, fix };
+}
+
 function findCalls(resources: readonly PlainResource[], index: Index, options: CallGraphOptions): { calls: FoundCall[]; runtimes: Runtime[] } {
   const calls: FoundCall[] = [];
   const runtimes: Runtime[] = [];
-  const addRuntime = (r: PlainResource, who: string, identity: Identity, defaultsToCompute = false) =>
-    runtimes.push({
-      urn: r.urn,
-      who,
-      identity: identity.description,
-      isDefaultAccount: identity.isDefaultAccount,
-      mayBeDefaultAccount: defaultsToCompute && identity.kind === "unidentified",
-    });
-  const addCalls = (r: PlainResource, caller: string, callees: readonly Workload[], via: string, identityFor: (callee: Workload) => Identity) => {
-    for (const callee of callees) calls.push({ caller, callerResource: r, callee, via, identity: identityFor(callee) });
+  const ctx: CallerContext = {
+    index,
+    options,
+    addRuntime: (r, who, identity, defaultsToCompute = false) =>
+      runtimes.push({
+        urn: r.urn,
+        who,
+        identity: identity.description,
+        isDefaultAccount: identity.isDefaultAccount,
+        mayBeDefaultAccount: defaultsToCompute && identity.kind === "unidentified",
+      }),
+    addCalls: (r, found, callees, identityFor) => {
+      for (const callee of callees) calls.push({ ...found, callerResource: r, callee, identity: identityFor(callee) });
+    },
   };
-
-  for (const r of resources) {
-    const w = index.workloads.get(r.urn);
-    if (w) {
-      // Missing account: Cloud Run and Cloud Functions run as the project's default compute account,
-      // whose project number a known URL of the caller or callee can give. The provider computes the field,
-      // so during preview a workload that sets none shows it unknown, not missing: never granted.
-      const key = w.kind === "service" ? "template" : "serviceConfig";
-      const account = w.kind === "service" ? text(r.props, "template", "serviceAccount") : text(r.props, "serviceConfig", "serviceAccountEmail");
-      const runsAs = (urls: readonly string[]) => identityAt(account, r, key, index, () => defaultComputeIdentity([...w.urls, ...urls], options));
-      addRuntime(r, `${w.label} (${w.kind})`, runsAs([]), true);
-      for (const { callee, via } of envCalls(w, index)) addCalls(r, w.label, [callee], via, (c) => runsAs(c.urls));
-
-      const trigger = at(r.props, "eventTrigger");
-      if (w.kind === "function" && trigger !== undefined && trigger !== null) {
-        // A gen2 event trigger calls the function's own service; missing account = default compute account.
-        const identity = identityAt(text(r.props, "eventTrigger", "serviceAccountEmail"), r, "eventTrigger", index, () =>
-          defaultComputeIdentity(w.urls, options),
-        );
-        addRuntime(r, `${w.label} (event trigger)`, identity, true);
-        addCalls(r, w.label, [w], "event trigger", () => identity);
-      }
-    } else if (r.type === types.subscription) {
-      // A pull subscription (no push endpoint) calls nothing.
-      const callees = calleesAtUrl(text(r.props, "pushConfig", "pushEndpoint"), r, "pushConfig", index);
-      const identity = oidcIdentity(r, "pushConfig", index);
-      if (identity !== unauthenticated) addRuntime(r, `${displayName(r)} (push subscription)`, identity);
-      addCalls(r, displayName(r), callees, "push subscription", () => identity);
-    } else if (r.type === types.schedulerJob) {
-      // Pub/Sub and App Engine targets (no httpTarget) call no Cloud Run service directly. An OAuth token
-      // is meant for Google APIs: to Cloud Run the request is as unauthenticated as one with no token.
-      const callees = calleesAtUrl(text(r.props, "httpTarget", "uri"), r, "httpTarget", index);
-      const identity = oidcIdentity(r, "httpTarget", index);
-      if (identity !== unauthenticated) addRuntime(r, `${displayName(r)} (scheduler job)`, identity);
-      addCalls(r, displayName(r), callees, "scheduler job", () => identity);
-    } else if (r.type === types.eventarcTrigger) {
-      const run = at(r.props, "destination", "cloudRunService");
-      const fn = text(r.props, "destination", "cloudFunction");
-      const callees =
-        run !== undefined && run !== null
-          ? calleesByName(text(run, "service"), text(run, "region"), r, "destination", index)
-          : calleesByName(resourceName(fn), locationInId(fn), r, "destination", index);
-      // Missing account: Eventarc delivers to Cloud Run as the default compute account.
-      const runsAs = (urls: readonly string[]) =>
-        identityAt(text(r.props, "serviceAccount"), r, "serviceAccount", index, () => defaultComputeIdentity(urls, options));
-      addRuntime(r, `${displayName(r)} (eventarc trigger)`, runsAs(callees.flatMap((c) => c.urls)));
-      addCalls(r, displayName(r), callees, "eventarc trigger", (c) => runsAs(c.urls));
-    }
-  }
+  for (const r of resources) callerReaders[r.type]?.(r, ctx);
   return { calls, runtimes };
 }
 
@@ -765,7 +1065,11 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
   const grants: Grant[] = [];
   for (const r of resources) {
     const shape = grantShapes[r.type];
-    if (shape) grants.push(...grantsOf(r, shape, index).filter((g) => g.unreadable || !g.cloudRunIam || g.role === invokerRole));
+    if (!shape) continue;
+    for (const g of grantsOf(r, shape, index)) {
+      if (!g.unreadable && g.cloudRunIam && g.role !== invokerRole) continue;
+      grants.push(options.assumeServiceAccountMembers ? { ...g, members: g.members.map(assumedMember) } : g);
+    }
   }
   const isInvoker = (g: Grant) => g.cloudRunIam && g.role === invokerRole;
 
@@ -828,6 +1132,11 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
       everyPrincipal &&= matches.length > 0;
     }
     granted ||= everyPrincipal;
+    const candidates = [...(grantsOnWorkload.get(c.callee) ?? []), ...projectGrants.filter((g) => grantCovers(g, c.callee))];
+    const callerAccounts = new Set(c.identity.principals.flatMap((p) => p.account ?? []));
+    const pending = granted
+      ? undefined
+      : candidates.find((g) => isInvoker(g) && g.members.some((m) => m.value === undefined && m.accounts.some((a) => callerAccounts.has(a))));
     return {
       caller: c.caller,
       callerUrn: c.callerResource.urn,
@@ -838,9 +1147,10 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
       ...(c.identity.member ? { member: c.identity.member } : {}),
       granted,
       grants: [...satisfying],
+      ...(pending ? { notKnownUntilDeploy: pending.label } : {}),
       fix: granted
         ? ""
-        : fixFor(c, [...(grantsOnWorkload.get(c.callee) ?? []), ...projectGrants.filter((g) => grantCovers(g, c.callee))], [
+        : fixFor(c, candidates, [
             ...(providerPlaced.get(c.callee) ?? []),
             ...projectGrants.filter((g) => leftToProvider(g).length > 0),
           ]),
@@ -865,6 +1175,7 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
         scope: g.scope,
         target,
         targetNames: targets.length > 0 ? targets.map((w) => w.label) : typeof g.name === "string" ? [g.name] : [],
+        targets: targets.map(namesOf),
         member,
         isPublic,
       });
@@ -881,9 +1192,13 @@ export function buildCallGraph(resources: readonly PlainResource[], options: Cal
     calls,
     runtimes,
     invokerGrants,
-    invokerIamDisabled: [...index.workloads.values()].filter((w) => w.invokerIamDisabled).map((w) => ({ urn: w.resource.urn, name: w.label })),
+    invokerIamDisabled: [...index.workloads.values()].filter((w) => w.invokerIamDisabled).map(namesOf),
     unusedGrants,
   };
+}
+
+function namesOf(w: Workload): WorkloadNames {
+  return { urn: w.resource.urn, logicalName: w.resource.name, name: w.label };
 }
 
 function targetLabel(g: Grant, targets: readonly Workload[]): string {
@@ -892,12 +1207,110 @@ function targetLabel(g: Grant, targets: readonly Workload[]): string {
   return `${name}${typeof location === "string" ? ` (${location})` : ""}`;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Fixes a person can paste: literal values where they are known, and where a value is another resource's
+// output, that resource's variable, named after its logical name and said which resource it is.
+
+const reservedWords = new Set(
+  "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof let new null return super switch this throw true try typeof var void while with yield".split(" "),
+);
+
 /**
- * A new account's member as a program can write it known before deploy: the email is `ID@PROJECT.iam.gserviceaccount.com`,
- * and the account's id and project are its own inputs (its email is computed by the provider).
+ * The variable a program most likely holds a resource in: its logical name in camelCase (`gcf-sa` → `gcfSa`),
+ * and a reserved word or a leading digit behind an underscore, as Pulumi's own examples write `_default`.
+ */
+export function variableFor(logicalName: string): string {
+  const words = logicalName.split(/[^A-Za-z0-9_$]+/).filter(Boolean);
+  const camel = words.map((w, i) => (i === 0 ? w.charAt(0).toLowerCase() + w.slice(1) : w.charAt(0).toUpperCase() + w.slice(1))).join("") || "resource";
+  return reservedWords.has(camel) || /^[0-9]/.test(camel) ? `_${camel}` : camel;
+}
+
+/**
+ * A member for an account of this stack that is known in preview: its id and project are the account's own
+ * inputs, where its email is computed by the provider. When the program leaves the account's project to the
+ * provider, `${account.project}` is not known in preview either, so the provider's own project is used.
  */
 function knownMemberOf(account: Account): string {
-  return `pulumi.interpolate\`serviceAccount:\${${account.label}.accountId}@\${${account.label}.project}.iam.gserviceaccount.com\``;
+  const v = variableFor(account.logicalName);
+  const project = account.projectKnown ? `\${${v}.project}` : "${gcp.config.project}";
+  return `pulumi.interpolate\`serviceAccount:\${${v}.accountId}@${project}.iam.gserviceaccount.com\``;
+}
+
+/** Which resource a variable in a fix stands for. */
+function accountNote(account: Account): string {
+  return `${variableFor(account.logicalName)} is the gcp.serviceaccount.Account "${account.logicalName}"${account.accountId ? `, account id ${account.accountId}` : ""}`;
+}
+
+/** A new dedicated account for a caller that has none (or runs as a default account): an id GCP accepts (6-30 characters, a letter first). */
+function dedicatedAccountId(caller: string): string {
+  const base = caller.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^[^a-z]+/, "").slice(0, 22).replace(/-+$/, "");
+  return `${base || "caller"}-invoker`;
+}
+
+/**
+ * Pulumi's auto-name of a resource that sets none: its logical name, `-` and 7 hex characters drawn anew for
+ * each new resource. A program cannot write it: it refers to the resource's `name` output instead.
+ */
+export function isAutoNamed(name: string, logicalName: string): boolean {
+  return name.length === logicalName.length + 8 && name.startsWith(`${logicalName}-`) && /^[0-9a-f]{7}$/.test(name.slice(-7));
+}
+
+/** A callee's name, location or project as a literal when known, else the callee's output (a dependency, so still matched in preview). */
+function calleeValue(callee: Workload, value: string | Unknown | undefined, output: string): string {
+  const literal = typeof value === "string" && !(output === "name" && isAutoNamed(value, callee.resource.name));
+  return literal ? JSON.stringify(value) : `${variableFor(callee.resource.name)}.${output}`;
+}
+
+/** A name for a new resource: a caller's or callee's own name, or its logical name where the name was drawn at random. */
+function stableName(name: string, r: PlainResource): string {
+  return isAutoNamed(name, r.name) ? r.name : name;
+}
+
+/** `new gcp.cloudrunv2.ServiceIamMember("caller-invokes-callee", { name, location, project, role, member })` for this callee's kind. */
+function grantCode(c: FoundCall, member: string): string {
+  const callee = c.callee;
+  const { className, nameKey } = callee.reader.grant;
+  return (
+    `new ${className}("${stableName(c.caller, c.callerResource)}-invokes-${stableName(callee.label, callee.resource)}", { ${nameKey}: ${calleeValue(callee, callee.name, "name")}, ` +
+    `location: ${calleeValue(callee, callee.location, "location")}, project: ${calleeValue(callee, callee.project, "project")}, ` +
+    `role: "${invokerRole}", member: ${member} })`
+  );
+}
+
+/** What a fix that refers to the callee by variable assumes about it. */
+function calleeNote(callee: Workload): string | undefined {
+  const unknownParts = [callee.name, callee.location, callee.project].some((v) => typeof v !== "string") || (typeof callee.name === "string" && isAutoNamed(callee.name, callee.resource.name));
+  return unknownParts ? `${variableFor(callee.resource.name)} is the ${shortType(callee.resource.type)} "${callee.resource.name}"` : undefined;
+}
+
+/** The grant that lets the call through, made as `identity`, with whatever the caller must change first. */
+function grantFix(c: FoundCall, identity: Identity, where: string): string {
+  const account = identity.principals.length === 1 ? identity.principals[0].account : undefined;
+  const setAccount = `set ${c.setting} to ${variableFor(dedicatedAccountId(stableName(c.caller, c.callerResource)))}.email`;
+  if (identity.kind === "unauthenticated") {
+    // A caller that has an account but sent no token: send one, and grant that account.
+    if (identity.onceAuthenticated) return `${c.authFix ?? `set ${c.setting}`}, then ${grantFix(c, identity.onceAuthenticated, where)}`;
+    return dedicatedAccountFix(c, setAccount);
+  }
+  if (identity.fix) return `${identity.fix}, so ${c.caller}'s call on ${where} can be judged before deploy`;
+  // Never a grant to a default account (every workload that sets no account shares it), nor to one not known until deploy.
+  if (identity.kind === "unidentified" || identity.isDefaultAccount || identity.principals.length === 0) return dedicatedAccountFix(c, setAccount);
+  // An account of this stack: by its variable, in the form known during preview.
+  if (account) return `grant ${invokerRole} on ${where} to the account ${account.label}: ${grantCode(c, knownMemberOf(account))} (where ${accountNote(account)})`;
+  const member = identity.member ?? `serviceAccount:${identity.principals[0].email}`;
+  return `grant ${invokerRole} on ${where} to ${member}: ${grantCode(c, JSON.stringify(member))}`;
+}
+
+/** A caller with no account of its own (none, a default account, or no token): create one, run as it, grant it. */
+function dedicatedAccountFix(c: FoundCall, how: string): string {
+  const id = dedicatedAccountId(stableName(c.caller, c.callerResource));
+  const v = variableFor(id);
+  const project = typeof c.callee.project === "string" ? JSON.stringify(c.callee.project) : "gcp.config.project";
+  const account: Account = { label: id, logicalName: id, projectKnown: true, accountId: id };
+  return (
+    `give ${c.caller} an account of its own: const ${v} = new gcp.serviceaccount.Account("${id}", { accountId: "${id}", project: ${project} }); ` +
+    `${how}; then ${grantCode(c, knownMemberOf(account))}`
+  );
 }
 
 /**
@@ -919,26 +1332,9 @@ function fixFor(c: FoundCall, candidates: readonly Grant[], providerPlaced: read
   const callee = c.callee;
   const location = typeof callee.location === "string" ? callee.location : undefined;
   const where = `${callee.label}${location ? ` (${location})` : ""}`;
-  let fix: string;
-  if (c.identity.kind === "unauthenticated") {
-    const field = c.callerResource.type === types.subscription ? "pushConfig.oidcToken.serviceAccountEmail" : "httpTarget.oidcToken.serviceAccountEmail";
-    fix = `set ${field} on ${c.caller} to a dedicated service account, and grant that account ${invokerRole} on ${where}`;
-  } else if (c.identity.kind === "unidentified") {
-    fix = `run ${c.caller} as a service account declared in this stack (or a literal email), and grant it ${invokerRole} on ${where}`;
-  } else if (c.identity.principals.length === 0) {
-    fix = `give ${c.caller} a dedicated service account and grant it ${invokerRole} on ${where} (or set projectNumber in the caller-has-run-invoker policy config, to name the default compute account)`;
-  } else {
-    const account = c.identity.principals.length === 1 ? c.identity.principals[0].account : undefined;
-    const member = c.identity.member ? JSON.stringify(c.identity.member) : account ? knownMemberOf(account) : `"serviceAccount:<the account ${c.caller} runs as>"`;
-    const grantee = c.identity.member ?? (account ? `new service account ${account.label}` : c.identity.description);
-    const name = typeof callee.name === "string" ? JSON.stringify(callee.name) : `${callee.resource.name}.name`;
-    // Project and location are written out: left to the provider, they are not known during preview.
-    const project = typeof callee.project === "string" ? JSON.stringify(callee.project) : `${callee.resource.name}.project`;
-    fix =
-      `grant ${invokerRole} on ${where} to ${grantee}: ` +
-      `new gcp.cloudrunv2.ServiceIamMember("${c.caller}-invokes-${callee.label}", { name: ${name}, ` +
-      `location: ${location ? JSON.stringify(location) : `${callee.resource.name}.location`}, project: ${project}, role: "${invokerRole}", member: ${member} })`;
-  }
+  let fix = grantFix(c, c.identity, where);
+  const note = calleeNote(callee);
+  if (note) fix = `${fix} (where ${note})`;
   const notes = candidates.flatMap((g): string[] => {
     if (g.unreadable) return [`${g.label}'s policyData is not known until deploy, so it cannot be checked during preview`];
     if (!g.cloudRunIam) {
@@ -951,7 +1347,7 @@ function fixFor(c: FoundCall, candidates: readonly Grant[], providerPlaced: read
     if (fromAccounts.length > 0) {
       return [
         `${g.label} has a member not known until deploy (from ${fromAccounts.map((a) => `new service account ${a.label}`).join(" or ")}): ` +
-          `during preview it could as well be user:EMAIL or the bare email, which grant nothing; write it as ${knownMemberOf(fromAccounts[0])}, which is known before deploy`,
+          `during preview it could as well be user:EMAIL or the bare email, which grant nothing; write it as member: ${knownMemberOf(fromAccounts[0])} (where ${accountNote(fromAccounts[0])}), which is known before deploy`,
       ];
     }
     if (g.members.some((m) => m.value === undefined)) {

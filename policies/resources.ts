@@ -1,6 +1,6 @@
 // The stack as the call graph reads it, from what the policy SDK hands a stack policy.
 import type { PolicyResource } from "@pulumi/policy";
-import { graphTypes, type PlainResource } from "./callgraph";
+import { graphTypes, providerDefaults, type PlainResource } from "./callgraph";
 
 /** The key on which the policy SDK's unknown-checking proxy hands back the object it wraps (@pulumi/policy proxy.js). */
 const proxyTarget = "__getSpecialProxyTarget";
@@ -29,5 +29,6 @@ export function plainResources(resources: readonly PolicyResource[]): PlainResou
     name: r.name,
     props: rawProps(r.props),
     propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([key, deps]) => [key, deps.map((d) => d.urn)])),
+    ...(r.provider ? { provider: providerDefaults(rawProps(r.provider.props)) } : {}),
   }));
 }

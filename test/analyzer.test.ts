@@ -53,6 +53,7 @@ describe("policy config", () => {
     ["an unknown setting", { "no-public-invoker": { publicService: ["grading"] } }, "policy.json: no-public-invoker.publicService: unknown setting; no-public-invoker takes enforcementLevel, publicServices"],
     ["a setting under all", { all: { enforcementLevel: "advisory", projectNumber: "1" } }, 'policy.json: all.projectNumber: "all" takes only an enforcementLevel'],
     ["a number where a policy entry goes", { "image-pinned-to-commit": 3 }, "policy.json: image-pinned-to-commit: expected an enforcement level or an object of settings, got 3"],
+    ["a pattern that is not a regular expression", { "image-pinned-to-commit": { tagPattern: "v(" } }, 'policy.json: image-pinned-to-commit.tagPattern: "v(" is not a regular expression (Invalid regular expression: /v(/: Unterminated group)'],
   ])("given %s, when configured, then an InputError names the file, the key and what is expected", async (_, values, fragment) => {
     expect(await configureFails(values)).toContain(fragment);
   });

@@ -15,6 +15,15 @@ function referenceOptions(r: EngineResource): pb.AnalyzerResourceOptions {
   if (r.parent) options.setParent(r.parent);
   return options;
 }
+function referenceProvider(r: EngineResource): pb.AnalyzerProviderResource | undefined {
+  if (!r.provider) return undefined;
+  const provider = new pb.AnalyzerProviderResource();
+  provider.setUrn(r.provider.urn);
+  provider.setType(r.provider.type);
+  provider.setName(r.provider.name);
+  provider.setProperties(Struct.fromJavaScript(toWire(r.provider.properties) as Record<string, never>));
+  return provider;
+}
 function referenceAnalyzeRequest(r: EngineResource): pb.AnalyzeRequest {
   const request = new pb.AnalyzeRequest();
   request.setType(r.type);
@@ -22,6 +31,7 @@ function referenceAnalyzeRequest(r: EngineResource): pb.AnalyzeRequest {
   request.setName(r.name);
   request.setProperties(Struct.fromJavaScript(toWire(r.inputs) as Record<string, never>));
   request.setOptions(referenceOptions(r));
+  request.setProvider(referenceProvider(r));
   return request;
 }
 function referenceAnalyzerResource(r: EngineResource): pb.AnalyzerResource {
@@ -32,6 +42,7 @@ function referenceAnalyzerResource(r: EngineResource): pb.AnalyzerResource {
   resource.setProperties(Struct.fromJavaScript(toWire(stateOf(r)) as Record<string, never>));
   resource.setOptions(referenceOptions(r));
   if (r.parent) resource.setParent(r.parent);
+  resource.setProvider(referenceProvider(r));
   resource.setDependenciesList([...r.dependencies]);
   for (const [property, urns] of Object.entries(r.propertyDependencies)) {
     const deps = new pb.AnalyzerPropertyDependencies();
@@ -43,7 +54,7 @@ function referenceAnalyzerResource(r: EngineResource): pb.AnalyzerResource {
 
 /** What the pack's side reads from a message: every field, properties as JavaScript. */
 function decoded(message: pb.AnalyzeRequest | pb.AnalyzerResource) {
-  const common = { type: message.getType(), urn: message.getUrn(), name: message.getName(), options: message.getOptions()?.toObject(), properties: message.getProperties()?.toJavaScript() };
+  const common = { type: message.getType(), urn: message.getUrn(), name: message.getName(), options: message.getOptions()?.toObject(), properties: message.getProperties()?.toJavaScript(), provider: message.getProvider()?.toObject() };
   if (message instanceof pb.AnalyzeRequest) return common;
   const propertyDependencies: [string, string[]][] = [];
   message.getPropertydependenciesMap().forEach((deps, property) => propertyDependencies.push([property, deps.getUrnsList()]));
@@ -60,6 +71,7 @@ const resource = fc.record({
   outputs: fc.dictionary(fc.string(), fc.jsonValue()),
   dependencies: fc.array(fc.string()),
   propertyDependencies: fc.dictionary(fc.string(), fc.array(fc.string())),
+  provider: fc.option(fc.record({ urn: fc.string(), type: fc.string(), name: fc.string(), properties: fc.dictionary(fc.string(), fc.jsonValue()) }), { nil: undefined }),
 }) as fc.Arbitrary<EngineResource>;
 
 describe("Analyzer requests encoded without google-protobuf", () => {

@@ -54,11 +54,11 @@ describe("audit of deployed state", () => {
         "  where: phase3-to-grading-function (gcp:cloudfunctionsv2/function:Function)\n" +
         "  what:  phase3-to-grading calls grading (found by env GRADING_URL) as serviceAccount:phase3-to-grading@nba-props-platform.iam.gserviceaccount.com, " +
         "which lacks roles/run.invoker on grading: every request will fail with 401/403.\n" +
-        "  fix:   grant roles/run.invoker on grading (us-west2) to serviceAccount:phase3-to-grading@nba-props-platform.iam.gserviceaccount.com: new gcp.cloudrunv2.ServiceIamMember(",
+        "  fix:   grant roles/run.invoker on grading (us-west2) to the account phase3-to-grading: new gcp.cloudrunv2.ServiceIamMember(",
     );
     expect(text.indexOf("MANDATORY")).toBeLessThan(text.indexOf("ADVISORY no-unused-invoker-grant"));
     expect(text.trimEnd().split("\n").pop()).toBe(
-      "nba-pipeline/prod: 1 mandatory and 1 other violation in 7 resources (policy pack nba-pipeline-policies 0.1.0); " +
+      "nba-pipeline/prod: 1 mandatory and 1 other violation in 7 resources (policy pack nba-pipeline-policies 0.2.0); " +
         "`pulumi preview --policy-pack policies` fails on these; `pulumi up` would apply its changes and then fail",
     );
   });

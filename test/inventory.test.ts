@@ -87,14 +87,16 @@ describe("the seed's live project, before and after the ops log's add-iam-policy
   let beforeAudit: ReturnType<typeof runAudit> | undefined;
   const auditBefore = () => (beforeAudit ??= runAudit({ inventory: before }));
 
-  it("given the exports before the fix, when audited, then phase3-to-grading (default compute account) -> grading is the gap, with the grant the log ran as the fix", async () => {
+  it("given the exports before the fix, when audited, then phase3-to-grading (default compute account) -> grading is the gap, fixed with an account of its own and its grant (the log granted the default compute account, which a fix never does)", async () => {
     const report = await auditBefore();
     expect(report).toMatchObject({ project: "nba-props-platform", stack: "live" });
     expect(gaps(report.violations)).toContain(`phase3-to-grading -> grading [env GRADING_FUNCTION_URL] as ${defaultCompute}`);
     const gap = report.violations.find((v) => v.policyName === "caller-has-run-invoker" && v.message.includes("calls grading"));
     expect(gap?.urn).toBe("urn:pulumi:live::nba-props-platform::gcp:cloudfunctionsv2/function:Function::phase3-to-grading");
-    // gcloud run services add-iam-policy-binding grading --member=serviceAccount:…-compute@… --role=roles/run.invoker
-    expect(gap?.message).toContain(`grant roles/run.invoker on grading (us-west2) to ${defaultCompute}`);
+    // The log ran gcloud run services add-iam-policy-binding grading --member=serviceAccount:…-compute@…; the
+    // fix gives the caller an identity of its own instead, so every other default-account workload stays out.
+    expect(gap?.message).toContain("Fix: give phase3-to-grading an account of its own:");
+    expect(gap?.message).toContain('new gcp.cloudrunv2.ServiceIamMember("phase3-to-grading-invokes-grading", { name: "grading", location: "us-west2", project: "nba-props-platform", role: "roles/run.invoker"');
     // The 1st-gen role someone put on the function itself is named as the near miss it is.
     expect(gap?.message).toContain("cloudfunctionsv2.FunctionIamPolicy grading grants roles/cloudfunctions.invoker on the Cloud Functions resource");
   });

@@ -4,6 +4,8 @@
 // the policy pack, so what `npm run check` says in each mode is what the engine would say.
 import * as pulumi from "@pulumi/pulumi";
 import * as cloudfunctionsv2 from "@pulumi/gcp/cloudfunctionsv2";
+import * as cloudrun from "@pulumi/gcp/cloudrun";
+import * as gcp from "@pulumi/gcp";
 import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
 import * as pubsub from "@pulumi/gcp/pubsub";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
@@ -145,9 +147,31 @@ describe.each(modes)("an invoker grant that leaves project and location to the p
     expect([grant.outputs.project, grant.outputs.location]).toEqual(preview ? [unknownValue, unknownValue] : [project, region]);
   });
 
-  it("when judged, then the grant counts only once its project and location are known", async () => {
-    const gaps = await mandatoryGaps(await capture(program, preview));
-    expect(gaps.map((g) => g.split(" as ")[0])).toEqual(preview ? ["phase3-to-grading calls grading (found by env GRADING_URL)"] : []);
+  it("when captured, then each resource carries its default provider, whose inputs are the gcp: stack config, as the engine sends it to AnalyzeStack", async () => {
+    const grant = find(await capture(program, preview), "p3g-invokes-grading");
+    expect(grant.provider).toEqual({
+      urn: "urn:pulumi:prod::nba-pipeline::pulumi:providers:gcp::default_9_37_0",
+      type: "pulumi:providers:gcp",
+      name: "default_9_37_0",
+      properties: { project, region },
+    });
+  });
+
+  it("when judged, then the grant counts in both modes: in preview its project and location are the provider's, which the engine sends with it", async () => {
+    expect(await mandatoryGaps(await capture(program, preview))).toEqual([]);
+  });
+
+  it("when the callee is managed by an explicit provider of another project, then the grant left to the default provider does not cover it", async () => {
+    const resources = await capture(() => {
+      const other = new gcp.Provider("other-project", { project: "nba-props-sandbox", region });
+      const grading = new cloudrunv2.Service("grading-service", { location: region, name: "grading", template: { containers: [{ image: "r/grading:ede3ab89" }] } }, { provider: other });
+      const caller = new serviceaccount.Account("p3g-runtime", { project, accountId: "phase3-to-grading" });
+      orchestrator("phase3-to-grading", { serviceConfig: { serviceAccountEmail: caller.email, environmentVariables: { GRADING_URL: grading.uri } } });
+      new cloudrunv2.ServiceIamMember("p3g-invokes-grading", { name: "grading", role: "roles/run.invoker", member: "serviceAccount:phase3-to-grading@nba-props-platform.iam.gserviceaccount.com" });
+    }, preview);
+    expect(find(resources, "grading-service").provider?.properties).toEqual({ project: "nba-props-sandbox", region });
+    const gaps = await mandatoryGaps(resources);
+    expect(gaps.map((g) => g.split(" as ")[0])).toEqual(["phase3-to-grading calls grading (found by env GRADING_URL)"]);
   });
 });
 
@@ -167,5 +191,57 @@ describe("gen2 function URLs after up", () => {
     const fn = find(await capture(() => orchestrator("grading-coverage-monitor", { serviceConfig: { availableMemory: "256M" } }), false), "grading-coverage-monitor-function");
     expect(fn.outputs.url).toBe(`https://${region}-${project}.cloudfunctions.net/grading-coverage-monitor`);
     expect(stateAt(fn, "serviceConfig.uri")).toBe(`https://grading-coverage-monitor-${projectNumber}.${region}.run.app`);
+  });
+});
+
+describe.each(modes)("an older-style v1 Cloud Run service (gcp.cloudrun.Service), in $mode mode", ({ preview }) => {
+  const program = () => {
+    const hello = new cloudrun.Service("hello", { location: region, template: { spec: { containers: [{ image: "r/hello:ede3ab89" }] } } });
+    const caller = new serviceaccount.Account("caller-runtime", { project, accountId: "caller" });
+    new cloudrun.Service("caller", {
+      location: region,
+      template: { spec: { serviceAccountName: caller.email, containers: [{ image: "r/caller:ede3ab89", envs: [{ name: "HELLO_URL", value: hello.statuses[0].url }] }] } },
+    });
+    new cloudrun.IamMember("caller-invokes-hello", { service: hello.name, location: hello.location, project: hello.project, role: "roles/run.invoker", member: pulumi.interpolate`serviceAccount:${caller.accountId}@${caller.project}.iam.gserviceaccount.com` });
+  };
+
+  it("when captured, then it is auto-named in both modes, and statuses[0].url (the hashed run.app form) and template.spec.serviceAccountName are unknown in preview and GCP's after up", async () => {
+    const hello = find(await capture(program, preview), "hello");
+    expect(hello.inputs.name).toMatch(/^hello-[0-9a-f]{7}$/);
+    if (preview) expect(stateAt(hello, "statuses")).toBe(unknownValue);
+    else expect(stateAt(hello, "statuses.0.url")).toMatch(/^https:\/\/hello-[0-9a-f]{7}-[a-z0-9]{10}-wl\.a\.run\.app$/);
+    expect(stateAt(hello, "template.spec.serviceAccountName")).toBe(preview ? unknownValue : defaultCompute);
+  });
+
+  it("when judged, then the v1 caller's call on the v1 callee is found by dependency in preview and by URL after up, and the v1 grant counts in both", async () => {
+    const resources = await capture(program, preview);
+    expect(await mandatoryGaps(resources)).toEqual([]);
+    const withoutGrant = resources.filter((r) => r.name !== "caller-invokes-hello");
+    const gaps = await mandatoryGaps(withoutGrant);
+    expect(gaps.map((g) => g.split(" as ")[0])).toEqual([expect.stringMatching(/^caller-[0-9a-f]{7} calls hello-[0-9a-f]{7} \(found by env HELLO_URL\)$/)]);
+  });
+});
+
+describe.each(modes)("an IAM policy built with gcp.organizations.getIAMPolicy, in $mode mode", ({ preview }) => {
+  const program = () => {
+    const grading = gradingService();
+    orchestrator("phase3-to-grading", {
+      serviceConfig: { serviceAccountEmail: "phase3-to-grading@nba-props-platform.iam.gserviceaccount.com", environmentVariables: { GRADING_URL: grading.uri } },
+    });
+    const policy = gcp.organizations.getIAMPolicyOutput({
+      bindings: [{ role: "roles/run.invoker", members: ["serviceAccount:phase3-to-grading@nba-props-platform.iam.gserviceaccount.com"] }],
+    });
+    new cloudrunv2.ServiceIamPolicy("grading-policy", { name: grading.name, location: grading.location, project: grading.project, policyData: policy.policyData });
+  };
+
+  it("when captured, then the function answers as the provider does: policyData is the bindings' JSON, known in both modes (a data source runs in preview)", async () => {
+    const policy = find(await capture(program, preview), "grading-policy");
+    expect(JSON.parse(String(policy.inputs.policyData))).toEqual({
+      bindings: [{ members: ["serviceAccount:phase3-to-grading@nba-props-platform.iam.gserviceaccount.com"], role: "roles/run.invoker" }],
+    });
+  });
+
+  it("when judged, then the policy's binding grants the call in both modes", async () => {
+    expect(await mandatoryGaps(await capture(program, preview))).toEqual([]);
   });
 });

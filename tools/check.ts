@@ -4,16 +4,19 @@
 // verdicts. Usage: npm run check [-- --stack prod] [--update] [--json] [--diagram FILE] [--policy-config FILE]
 import { writeFileSync } from "node:fs";
 import { InputError, exitCodes, parseToolArgs, runTool, userPath } from "../lib/cli";
-import { loadStackConfig, projectName, stackFilePath } from "../lib/stackfile";
+import { checkedStackName, loadStackConfig, projectName, stackFilePath } from "../lib/stackfile";
 import { readPolicyConfig, startPolicyPack, toPlainResources, type PolicyPackSession } from "../lib/analyzer";
+import { loadProgram, programLabel, programRunner } from "../lib/program";
 import type { EngineResource } from "../lib/resources";
-import { buildCallGraph, isUnknown, types } from "../policies/callgraph";
+import { buildCallGraph, isUnknown, types, type CallGraphOptions } from "../policies/callgraph";
 import { commitOf } from "../policies/labels";
 import { pipeline } from "../pipeline";
 import { validateTopology } from "../topology";
 import { formatCheck, formatDiagram, mandatoryCount, sortViolations, type CheckResult, type DataAccessRow, type PhaseRow, type WorkloadRow } from "./report";
 
-const usage = "usage: npm run check [-- --stack NAME] [--preview | --update] [--json] [--diagram FILE] [--policy-config FILE]";
+const usage =
+  "usage: npm run check [-- --stack NAME] [--preview | --update] [--json] [--diagram FILE] [--policy-config FILE]\n" +
+  "       npm run check -- --program DIR [--stack NAME] [--preview | --update] [--json] [--diagram FILE] [--policy-config FILE]";
 
 export interface CheckOptions {
   readonly stack: string;
@@ -28,6 +31,12 @@ const { service: serviceType, function: functionType } = types;
 const phaseType = "nba:pipeline:Phase";
 
 type CaptureStack = typeof import("../lib/capture").captureStack;
+type CaptureProgram = typeof import("../lib/capture").captureProgram;
+
+/** lib/capture's captureProgram, loaded as late as captureStack is (see loadCapture). */
+function loadCaptureProgram(): CaptureProgram {
+  return (require("../lib/capture") as typeof import("../lib/capture")).captureProgram;
+}
 
 /**
  * lib/capture, loaded only once the pack is starting: loading @pulumi/pulumi and the program (~1 s) then
@@ -50,6 +59,91 @@ export async function runCheck(opts: CheckOptions, capture: () => CaptureStack =
   } finally {
     await (await pack.catch(() => undefined))?.close();
   }
+}
+
+export interface ProgramCheckOptions {
+  /** The directory of any Pulumi TypeScript program (its Pulumi.yaml). */
+  readonly dir: string;
+  /** Its stack (Pulumi.NAME.yaml in DIR); defaults to its only stack file, else `dev`. */
+  readonly stack?: string;
+  readonly preview: boolean;
+  readonly policyConfigPath?: string;
+}
+
+/**
+ * `--program DIR`: any Pulumi TypeScript program, run under the same offline runtime and judged by the same
+ * pack. Its project number (run.app URLs, the default compute account after `up`) is the one the policy
+ * config gives caller-has-run-invoker, as the pack itself reads it.
+ */
+export async function runProgramCheck(opts: ProgramCheckOptions, capture: () => CaptureProgram = loadCaptureProgram): Promise<CheckResult> {
+  const program = loadProgram(opts.dir, opts.stack);
+  const policyConfig = opts.policyConfigPath === undefined ? undefined : readPolicyConfig(opts.policyConfigPath);
+  const graphOptions = callGraphOptionsIn(policyConfig?.values);
+  const projectNumber = graphOptions.projectNumber;
+  const pack = startPolicyPack({ project: program.name, stack: program.stack, dryRun: opts.preview, policyConfig });
+  try {
+    const captured = capture()(programRunner(program), {
+      stack: program.stack,
+      config: program.config,
+      preview: opts.preview,
+      project: program.name,
+      secretKeys: program.secretKeys,
+      ...(projectNumber ? { projectNumber } : {}),
+    });
+    const { resources } = await captured.catch((error: unknown) => {
+      // The program is the input: its own error (bad config, a bug, a URN registered twice) is what `pulumi preview` would stop on.
+      const message = error instanceof Error ? error.message : String(error);
+      throw new InputError(`${programLabel(program)}: the program failed during the offline ${opts.preview ? "preview" : "update"}: ${message}`);
+    });
+    const violations = await (await pack).analyze(resources);
+    const graph = buildCallGraph(toPlainResources(resources), graphOptions);
+    return {
+      stack: program.stack,
+      program: programLabel(program),
+      mode: opts.preview ? "preview" : "update",
+      resourceCount: resources.filter((r) => r.custom).length,
+      phases: [],
+      stackWide: [],
+      workloads: workloadRows(resources),
+      calls: graph.calls,
+      dataAccess: [],
+      violations: sortViolations(violations),
+      phaseOfUrn: new Map(),
+    };
+  } finally {
+    await (await pack.catch(() => undefined))?.close();
+  }
+}
+
+/** The call graph's settings a policy config gives caller-has-run-invoker, so the report judges as the pack does. */
+function callGraphOptionsIn(values: unknown): CallGraphOptions {
+  const entry = values !== null && typeof values === "object" ? (values as Record<string, unknown>)["caller-has-run-invoker"] : undefined;
+  const settings = entry !== null && typeof entry === "object" ? (entry as Record<string, unknown>) : {};
+  return {
+    ...(typeof settings.projectNumber === "string" ? { projectNumber: settings.projectNumber } : {}),
+    ...(settings.assumeServiceAccountMembers === true ? { assumeServiceAccountMembers: true } : {}),
+  };
+}
+
+/** Every Cloud Run service (v1 and v2) and gen2 function of a program, with its artifact and labels. */
+function workloadRows(resources: readonly EngineResource[]): WorkloadRow[] {
+  return resources.flatMap((r): WorkloadRow[] => {
+    if (r.type !== serviceType && r.type !== types.serviceV1 && r.type !== functionType) return [];
+    const labels: Record<string, unknown> =
+      (r.type === types.serviceV1 ? (r.inputs.metadata as { labels?: Record<string, unknown> } | undefined)?.labels : (r.inputs.labels as Record<string, unknown> | undefined)) ?? {};
+    const name = typeof r.inputs.name === "string" && !isUnknown(r.inputs.name) ? r.inputs.name : r.name;
+    return [
+      {
+        name,
+        kind: r.type === functionType ? "function" : "service",
+        phase: "?",
+        deployGroup: typeof labels["deploy-group"] === "string" ? labels["deploy-group"] : "?",
+        commit: commitOf(labels) ?? "?",
+        artifact: r.type === functionType ? sourceOf(r) : imageOf(r),
+        urn: r.urn,
+      },
+    ];
+  });
 }
 
 /** The verdicts on captured resources: the pack's violations and the call graph it judged. */
@@ -159,8 +253,9 @@ function phaseRows(resources: readonly EngineResource[], phaseOfUrn: ReadonlyMap
 }
 
 function imageOf(r: EngineResource): string {
-  const template = r.inputs.template as { containers?: { image?: string }[] } | undefined;
-  return template?.containers?.map((c) => c.image).join(", ") ?? "?";
+  const template = r.inputs.template as { containers?: { image?: string }[]; spec?: { containers?: { image?: string }[] } } | undefined;
+  const containers = r.type === types.serviceV1 ? template?.spec?.containers : template?.containers;
+  return containers?.map((c) => (typeof c.image === "string" && !isUnknown(c.image) ? c.image : "(not known until deploy)")).join(", ") ?? "?";
 }
 
 function sourceOf(r: EngineResource): string {
@@ -170,8 +265,9 @@ function sourceOf(r: EngineResource): string {
 
 /** The `--json` document: stable field names other tools and CI read. */
 export function checkJson(result: CheckResult) {
-  const workloads = result.phases.flatMap((p) => p.workloads);
+  const workloads = [...result.phases.flatMap((p) => p.workloads), ...(result.workloads ?? [])];
   return {
+    ...(result.program === undefined ? {} : { program: result.program }),
     stack: result.stack,
     mode: result.mode,
     resourceCount: result.resourceCount,
@@ -191,7 +287,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const args = parseToolArgs(
     argv,
     {
-      stack: { type: "string", default: "prod" },
+      program: { type: "string" },
+      stack: { type: "string" },
       preview: { type: "boolean" },
       update: { type: "boolean" },
       json: { type: "boolean", default: false },
@@ -201,7 +298,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     usage,
   );
   if (args.preview && args.update) throw new InputError(`--preview and --update exclude each other\n${usage}`);
-  const result = await runCheck({ stack: args.stack, stackFile: stackFilePath(args.stack), preview: !args.update, policyConfigPath: userPath(args["policy-config"]) });
+  const preview = !args.update;
+  const policyConfigPath = userPath(args["policy-config"]);
+  const result =
+    args.program !== undefined
+      ? await runProgramCheck({ dir: userPath(args.program), ...(args.stack === undefined ? {} : { stack: checkedStackName(args.stack) }), preview, policyConfigPath })
+      : await runCheck({ stack: args.stack ?? "prod", stackFile: stackFilePath(args.stack ?? "prod"), preview, policyConfigPath });
   if (args.diagram !== undefined) writeDiagram(userPath(args.diagram), formatDiagram(result));
   process.stdout.write(args.json ? `${JSON.stringify(checkJson(result), null, 2)}\n` : formatCheck(result));
   return exitCodeFor(result);

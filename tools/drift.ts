@@ -101,7 +101,7 @@ export function deployedCommits(resources: readonly EngineResource[]): DeployedC
     if (!resource) continue;
     const label = ["labels", "effectiveLabels", "terraformLabels"]
       .map((key) => resource.outputs[key])
-      .map(commitOf)
+      .map((labels) => commitOf(labels))
       .find((commit) => commit !== undefined);
     commits.set(workload.name, label ?? null);
   }

@@ -32,6 +32,10 @@ export interface DataAccessRow {
 
 export interface CheckResult {
   readonly stack: string;
+  /** `--program DIR`: the program's directory (its workloads are listed apart from phases). */
+  readonly program?: string;
+  /** A program's services and functions (this repository's stack lists them by phase). */
+  readonly workloads?: readonly WorkloadRow[];
   readonly mode: "preview" | "update";
   readonly resourceCount: number;
   readonly phases: readonly PhaseRow[];
@@ -87,14 +91,21 @@ function where(urn: string): string {
 /** What `pulumi preview` would show a reviewer, as plain text. */
 export function formatCheck(result: CheckResult): string {
   const out: string[] = [];
-  out.push(`Stack ${result.stack} (${result.mode === "preview" ? "preview: new resources' outputs unknown" : "update: every output known"}), ${result.resourceCount} resources`);
-  out.push("");
-  out.push(`Stack-wide (${result.stackWide.length} resources): ${result.stackWide.join(", ")}`);
-  for (const phase of result.phases) {
-    out.push(`Phase ${phase.phase} · ${phase.name} (${phase.resourceCount} resources)`);
-    for (const w of phase.workloads) {
-      out.push(`  ${w.kind.padEnd(8)} ${w.name.padEnd(34)} ${w.deployGroup.padEnd(9)} ${w.commit.padEnd(10)} ${w.artifact}`);
+  const mode = result.mode === "preview" ? "preview: new resources' outputs unknown" : "update: every output known";
+  if (result.program === undefined) {
+    out.push(`Stack ${result.stack} (${mode}), ${result.resourceCount} resources`);
+    out.push("");
+    out.push(`Stack-wide (${result.stackWide.length} resources): ${result.stackWide.join(", ")}`);
+    for (const phase of result.phases) {
+      out.push(`Phase ${phase.phase} · ${phase.name} (${phase.resourceCount} resources)`);
+      for (const w of phase.workloads) out.push(workloadLine(w));
     }
+  } else {
+    out.push(`Program ${result.program}, stack ${result.stack} (${mode}), ${result.resourceCount} resources`);
+    out.push("");
+    const workloads = result.workloads ?? [];
+    out.push(`Services and functions: ${workloads.length}`);
+    for (const w of workloads) out.push(workloadLine(w));
   }
   out.push("");
   const gaps = result.calls.filter((c) => !c.granted);
@@ -104,8 +115,10 @@ export function formatCheck(result: CheckResult): string {
     if (!c.granted) out.push(`      fix: ${c.fix}`);
   }
   out.push("");
-  out.push(...formatDataAccess(result.dataAccess));
-  out.push("");
+  if (result.program === undefined) {
+    out.push(...formatDataAccess(result.dataAccess));
+    out.push("");
+  }
   const violations = sortViolations(result.violations);
   const mandatory = mandatoryCount(violations);
   if (violations.length === 0) {
@@ -118,6 +131,10 @@ export function formatCheck(result: CheckResult): string {
   out.push("");
   out.push(mandatory === 0 ? "PASS: pulumi preview --policy-pack policies would succeed" : `FAIL: pulumi preview --policy-pack policies would fail (${mandatory} mandatory violation${mandatory === 1 ? "" : "s"})`);
   return `${out.join("\n")}\n`;
+}
+
+function workloadLine(w: WorkloadRow): string {
+  return `  ${w.kind.padEnd(8)} ${w.name.padEnd(34)} ${w.deployGroup.padEnd(9)} ${w.commit.padEnd(10)} ${w.artifact}`;
 }
 
 /** One line per workload: each role (without `roles/`) and what it is on, `project` roles bare. */

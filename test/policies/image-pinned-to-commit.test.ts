@@ -99,14 +99,14 @@ describe.each(g.modes)("image-pinned-to-commit in %s mode", (mode) => {
 });
 
 describe("image-pinned-to-commit during preview", () => {
-  it("given an image not known until deploy, then this one resource gets the SDK's advisory, and the others are still checked", async () => {
+  it("given an image not known until deploy, then the others are still checked, and it gets the SDK's advisory", async () => {
     const f = new g.Fixture("preview");
     const build = f.add("docker-build:index:Image", "grading-image", { tags: ["grading"] }, { ref: "x" });
     g.service(f, "grading", { account: "grading@p.iam.gserviceaccount.com", image: f.output(build, "x") });
     g.service(f, "worker", { account: "worker@p.iam.gserviceaccount.com", image: `${registry}/worker:latest` });
     const found = await verdicts(pack(), f.resources, policy);
-    expect(found.map((v) => v.enforcementLevel)).toEqual(["advisory", "mandatory"]);
-    expect(found[0].message).toContain("can't run policy 'image-pinned-to-commit' from policy pack 'nba-pipeline-policies@v0.1.0' during preview");
-    expect(found[1].message).toContain('worker: image us-west2-docker.pkg.dev/nba-props-platform/nba-pipeline/worker:latest uses the mutable tag "latest"');
+    expect(found.map((v) => v.enforcementLevel)).toEqual(["mandatory", "advisory"]);
+    expect(found[0].message).toContain('worker: image us-west2-docker.pkg.dev/nba-props-platform/nba-pipeline/worker:latest uses the mutable tag "latest"');
+    expect(found[1].message).toContain("can't run policy 'image-pinned-to-commit' from policy pack 'nba-pipeline-policies@v0.2.0' during preview");
   });
 });

@@ -1,5 +1,7 @@
 // What the pack tells the engine about its policies (GetAnalyzerInfo): the public names, and for each a
 // description, severity, remediation steps, default enforcement level and config schema.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { usePolicyPack } from "../fixtures/pack";
 
@@ -33,6 +35,18 @@ describe("policy metadata", () => {
     expect(schemas["no-public-invoker"]).toMatchObject({ publicServices: { type: "array", default: [] } });
     for (const properties of Object.values(schemas)) {
       for (const setting of Object.values(properties ?? {})) expect((setting as { description?: string }).description).toBeTruthy();
+    }
+  });
+
+  it("given every setting of every policy, then policies/README.md documents it in its table and shows it in an example", () => {
+    const readme = readFileSync(join(__dirname, "..", "..", "policies", "README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("| policy | setting |"));
+    const examples = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]).join("\n");
+    for (const p of pack().info.policies) {
+      for (const setting of Object.keys(p.configSchema?.properties ?? {})) {
+        expect(table, `${p.name}.${setting}`).toMatch(new RegExp(`\\| [^|]*\`${p.name}\`[^|]* \\| \`${setting}\``));
+        expect(examples, `${p.name}.${setting}`).toContain(`"${setting}"`);
+      }
     }
   });
 });
