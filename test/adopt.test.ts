@@ -3,7 +3,7 @@
 // registers, with the same type) and its IDs against the formats @pulumi/gcp documents in the `## Import`
 // sections of the installed package's .d.ts files, parsed here on their own.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -14,6 +14,7 @@ import type { ImportFile } from "../lib/adopt";
 import type { EngineResource } from "../lib/resources";
 import { readStackFile } from "../lib/stackfile";
 import { adoptJson, formatAdopt, main, runAdopt, type AdoptResult } from "../tools/adopt";
+import { removeTemps, writeTemp } from "./fixtures/state";
 
 const run = promisify(execFile);
 const repo = join(__dirname, "..");
@@ -25,13 +26,11 @@ const defaultCompute = "756957797294-compute@developer.gserviceaccount.com";
 const triggered = ["phase3-to-grading", "phase3-to-phase4-orchestrator"];
 
 const dir = mkdtempSync(join(tmpdir(), "nba-adopt-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let written = 0;
-function write(name: string, text: string): string {
-  const path = join(dir, `${written++}-${name}`);
-  writeFileSync(path, text);
-  return path;
-}
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  removeTemps();
+});
+const write = writeTemp;
 
 /** Pulumi.prod.yaml with the seed's event-triggered functions listed as adopted. */
 const prodText = readFileSync(join(repo, "Pulumi.prod.yaml"), "utf8");

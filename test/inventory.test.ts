@@ -4,8 +4,7 @@
 // log's fix as `gcloud asset list --content-type=iam-policy --format=json` prints them, and after it as
 // `gcloud asset export --content-type=iam-policy` writes them.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import fc from "fast-check";
@@ -13,7 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { InputError } from "../lib/cli";
 import { buildInventory, inventoryResources, packTypes, parseInventoryText, readInventory } from "../lib/inventory";
 import { auditJson, main, runAudit } from "../tools/audit";
-import { stackExport } from "./fixtures/state";
+import { removeTemps, stackExport, writeTemp } from "./fixtures/state";
 import * as g from "./fixtures/gcp";
 
 const run = promisify(execFile);
@@ -25,14 +24,8 @@ const before = [resourcesFile, join(seed, "iam-before.json")];
 const after = [resourcesFile, join(seed, "iam-after.ndjson")];
 const defaultCompute = "serviceAccount:756957797294-compute@developer.gserviceaccount.com";
 
-const dir = mkdtempSync(join(tmpdir(), "nba-inventory-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let written = 0;
-function write(name: string, text: string): string {
-  const path = join(dir, `${written++}-${name}`);
-  writeFileSync(path, text);
-  return path;
-}
+afterAll(removeTemps);
+const write = writeTemp;
 
 class Sink {
   text = "";
