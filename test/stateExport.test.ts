@@ -74,4 +74,21 @@ describe("reading a state file a chunk at a time", () => {
     const doc = { ...stackExport([]), checkpoint: checkpoint([]).checkpoint };
     expect(() => parseStateExport(doc, "prod.json")).toThrow(new InputError('prod.json: both "deployment" (stack export) and "checkpoint" (file backend state); expected one of them'));
   });
+
+  it("given a resource's provider reference, when read, then the resource carries that provider's inputs, as the engine sends them to a pack", () => {
+    const [resource] = generatedStack("update", 1);
+    const { resources } = parseStateExport(stackExport([resource]), "prod.json");
+    expect(resources[2].provider).toEqual({
+      urn: "urn:pulumi:prod::nba-pipeline::pulumi:providers:gcp::default_9_37_0",
+      type: "pulumi:providers:gcp",
+      name: "default_9_37_0",
+      properties: { project: "nba-props-platform", region: "us-west2" },
+    });
+  });
+
+  it("given a provider reference that is not a string, when read, then an InputError names the resource's field", () => {
+    const doc = exportWith({});
+    (doc.deployment.resources[0] as Record<string, unknown>).provider = { urn: "x" };
+    expect(() => parseStateExport(doc, "prod.json")).toThrow(new InputError("prod.json: deployment.resources[0].provider: expected a provider reference (URN::ID)"));
+  });
 });
