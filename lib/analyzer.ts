@@ -21,7 +21,7 @@ import { InputError, readInputFile } from "./cli";
 import { providerDefaults, type PlainResource } from "../policies/callgraph";
 import { analyzeStackRequestSize, encodeAnalyzeRequest, encodeAnalyzerResource, encodeAnalyzeStackRequest, stateOf, toWire } from "./analyzerWire";
 import { connectUnary, UnaryCallError } from "./grpcUnary";
-import type { EngineResource } from "./resources";
+import { isObject, type EngineResource } from "./resources";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 export type Severity = "low" | "medium" | "high" | "critical";
@@ -400,10 +400,6 @@ function regexProblems(policy: PolicyInfo, properties: Record<string, unknown>):
       return [`${policy.name}.${key}: ${JSON.stringify(value)} is not a regular expression (${(error as Error).message})`];
     }
   });
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function describe(value: unknown): string {

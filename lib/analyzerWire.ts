@@ -6,14 +6,10 @@
 //
 // Properties go on the wire as the engine sends them (toWire): no `__` keys, no undefined, a resource
 // reference as its id or URN; an unknown value is the engine's sentinel string, as it already is here.
-import type { EngineResource } from "./resources";
+import { isObject, type EngineResource } from "./resources";
 
 const signatureKey = "4dabf18193072939515e22adb298388d";
 const resourceReferenceSignature = "5cf8f73096256a8f31e491e813e4eb8e";
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 /** Properties as the engine sends them: no `__` keys, no undefined, resource references as their id or URN. */
 export function toWire(value: unknown): unknown {

@@ -50,7 +50,7 @@
 // Every other asset type is skipped. A line that is not JSON, or not an Asset, is an InputError naming
 // `file:line`, and nothing is judged until every file has been read.
 import { InputError, readInputFile } from "./cli";
-import type { EngineResource } from "./resources";
+import { isObject, type EngineResource } from "./resources";
 
 // ---------------------------------------------------------------------------------------------------
 // The live facts.
@@ -421,10 +421,6 @@ function splitArray(text: string, file: string): JsonRecord[] {
 function leadingNewlines(slice: string): number {
   const lead = /^\s*/.exec(slice)?.[0] ?? "";
   return lead.split("\n").length - 1;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /** The field under its proto name (export) or its JSON name (list), whichever the record uses. */

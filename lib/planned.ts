@@ -18,7 +18,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { unknownValue } from "./resources";
+import { isObject, unknownValue } from "./resources";
 
 /** Per field: 1 = computed; "auto" = auto-named; an object = computed fields inside it ("." = it is computed too). */
 export type ComputedField = 1 | "auto" | ComputedFields;
@@ -124,6 +124,3 @@ function isUnset(value: unknown): boolean {
   return value === undefined || value === null;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}

@@ -38,3 +38,8 @@ export interface ProviderResource {
 
 /** What the engine sends for a value not known yet during preview. */
 export const unknownValue = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** A JSON object (not null, not an array): what every reader of engine values and exports checks first. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}

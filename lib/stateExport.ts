@@ -7,7 +7,7 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { InputError } from "./cli";
 import { JsonArraySplitter, JsonSplitError } from "./jsonSplit";
-import { unknownValue, type EngineResource, type ProviderResource } from "./resources";
+import { isObject, unknownValue, type EngineResource, type ProviderResource } from "./resources";
 
 /** The resources of a state file, as the engine hands them to a policy pack. */
 export interface StateExport {
@@ -312,10 +312,6 @@ function secretValue(secret: Record<string, unknown>, path: (string | number)[],
 /** `outputs.list[0].name`. */
 function fieldPath(path: readonly (string | number)[]): string {
   return path.map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? key : `.${key}`)).join("");
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function stringField(r: Record<string, unknown>, key: string, where: string): string {
